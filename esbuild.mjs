@@ -1,0 +1,52 @@
+// Builds every bundle into dist/: the extension host, its engine worker, the CLI and the webview.
+// `node esbuild.mjs --watch` rebuilds on change; `--dev` keeps bundles unminified with source maps.
+import * as esbuild from 'esbuild';
+import { existsSync, mkdirSync, copyFileSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const dev = watch || process.argv.includes('--dev');
+
+mkdirSync('dist', { recursive: true });
+// sql.js loads its wasm from a path we give it (wasmBinary), so ship the file beside the bundles.
+copyFileSync('node_modules/sql.js/dist/sql-wasm.wasm', 'dist/sql-wasm.wasm');
+
+const nodeCommon = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: dev,
+  minify: !dev,
+  logLevel: 'warning',
+};
+
+const builds = [
+  { ...nodeCommon, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode'] },
+  { ...nodeCommon, entryPoints: { engineWorker: 'src/extension/engineWorker.ts' }, outdir: 'dist', external: ['vscode'] },
+  { ...nodeCommon, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+].filter((b) => Object.values(b.entryPoints).every((p) => existsSync(p)));
+
+if (existsSync('src/webview/main.ts')) {
+  const { default: sveltePlugin } = await import('esbuild-svelte');
+  builds.push({
+    entryPoints: { webview: 'src/webview/main.ts' },
+    outdir: 'dist',
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    conditions: ['svelte', 'browser'],
+    mainFields: ['svelte', 'browser', 'module', 'main'],
+    sourcemap: dev,
+    minify: !dev,
+    logLevel: 'warning',
+    plugins: [sveltePlugin({ compilerOptions: { css: 'external', dev } })],
+  });
+}
+
+if (watch) {
+  for (const b of builds) await (await esbuild.context(b)).watch();
+  console.log('watching…');
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}

@@ -1,0 +1,173 @@
+// Incremental file reading shared by every importer: read only what was appended since the
+// last import, notice truncation and rewrites, and never lose a line still being written.
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import type { UsageRecord } from '../model';
+import type { FileCursor, FileReadResult } from './types';
+
+/** How many leading bytes identify a file's content (a rewrite changes them, an append does not). */
+export const HEAD_BYTES = 4096;
+const CHUNK_BYTES = 8 * 1024 * 1024;
+const NEWLINE = 0x0a;
+
+export interface JsonlParser<S> {
+  /** State at the start of the file. */
+  initialState(file: string): S;
+  /**
+   * Only lines containing this byte sequence are decoded and parsed (the rest cannot carry
+   * usage); a cheap filter that keeps big logs fast.
+   */
+  mustContain?: Buffer;
+  /**
+   * Handle one complete line. Return the records it yields (often none); return 'skip' for a
+   * line that should have been usage but is malformed. May mutate `state`.
+   */
+  line(state: S, text: string, file: string): UsageRecord[] | 'skip';
+  /** Records to emit once all lines are read (for sources that resolve entries late). Must not mutate state. */
+  finish?(state: S, file: string): UsageRecord[];
+}
+
+function hashHead(buf: Buffer): string {
+  return createHash('sha1').update(buf).digest('hex');
+}
+
+async function readHead(handle: fs.FileHandle, size: number): Promise<Buffer> {
+  const len = Math.min(size, HEAD_BYTES);
+  const buf = Buffer.alloc(len);
+  let got = 0;
+  while (got < len) {
+    const { bytesRead } = await handle.read(buf, got, len - got, got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return buf.subarray(0, got);
+}
+
+/** Decides where reading resumes: at the cursor, or from 0 when the file shrank or was rewritten. */
+async function resumePoint(handle: fs.FileHandle, size: number, cursor: FileCursor | undefined): Promise<{ start: number; reread: boolean }> {
+  if (!cursor) return { start: 0, reread: false };
+  if (size < cursor.offset) return { start: 0, reread: true };
+  const head = await readHead(handle, Math.min(cursor.offset, HEAD_BYTES));
+  if (hashHead(head) !== cursor.headHash) return { start: 0, reread: true };
+  return { start: cursor.offset, reread: false };
+}
+
+/** True when the file is exactly as the cursor left it, so it need not even be opened. */
+export function unchanged(stat: { size: number; mtimeMs: number }, cursor: FileCursor | undefined): boolean {
+  return !!cursor && cursor.size === stat.size && cursor.mtimeMs === stat.mtimeMs;
+}
+
+/**
+ * Reads the complete lines appended to a JSONL file since `cursor`. A last line with no
+ * newline yet is parsed if it is complete JSON, but the cursor stays before it, so it is read
+ * again next time (dedupe keys make that harmless) and a half-written line is never lost.
+ */
+export async function readJsonlIncrement<S>(file: string, cursor: FileCursor | undefined, parser: JsonlParser<S>): Promise<FileReadResult> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const stat = await handle.stat();
+    if (unchanged(stat, cursor)) {
+      return { records: [], cursor: cursor!, skipped: 0, bytesRead: 0, reread: false };
+    }
+    const { start, reread } = await resumePoint(handle, stat.size, cursor);
+    const state: S = start > 0 && cursor?.state !== undefined ? (cursor.state as S) : parser.initialState(file);
+
+    const records: UsageRecord[] = [];
+    let skipped = 0;
+    let consumed = start; // absolute offset just past the last complete line
+    let pos = start;
+    let carry: Buffer | null = null;
+    const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    const needle = parser.mustContain;
+
+    const handleLine = (buf: Buffer, from: number, to: number): void => {
+      if (to > from && buf[to - 1] === 0x0d) to--; // CRLF
+      if (to <= from) return;
+      if (needle && buf.subarray(from, to).indexOf(needle) < 0) return;
+      const out = parser.line(state, buf.toString('utf8', from, to), file);
+      if (out === 'skip') skipped++;
+      else for (const r of out) records.push(r);
+    };
+
+    while (pos < stat.size) {
+      const { bytesRead } = await handle.read(chunk, 0, Math.min(CHUNK_BYTES, stat.size - pos), pos);
+      if (bytesRead === 0) break;
+      pos += bytesRead;
+      let buf = chunk.subarray(0, bytesRead);
+      if (carry) {
+        buf = Buffer.concat([carry, buf]);
+        carry = null;
+      }
+      let lineStart = 0;
+      for (;;) {
+        const nl = buf.indexOf(NEWLINE, lineStart);
+        if (nl < 0) break;
+        handleLine(buf, lineStart, nl);
+        lineStart = nl + 1;
+      }
+      consumed = pos - (buf.length - lineStart);
+      if (lineStart < buf.length) carry = Buffer.from(buf.subarray(lineStart));
+    }
+
+    let tailRecords: UsageRecord[] = [];
+    if (carry && carry.length > 0) {
+      // A line still being written: use it if it is already whole, but do not move past it.
+      const text = carry.toString('utf8').trim();
+      if (text && (!needle || carry.indexOf(needle) >= 0) && isCompleteJson(text)) {
+        const scratch = structuredClone(state);
+        const out = parser.line(scratch, text, file);
+        if (out !== 'skip') tailRecords = out;
+      }
+    }
+    const finishRecords = parser.finish ? parser.finish(state, file) : [];
+
+    const head = await readHead(handle, Math.min(consumed, HEAD_BYTES));
+    return {
+      records: records.concat(tailRecords, finishRecords),
+      cursor: { size: stat.size, mtimeMs: stat.mtimeMs, offset: consumed, headHash: hashHead(head), state: clean(state) },
+      skipped,
+      bytesRead: stat.size - start,
+      reread,
+    };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Reads a file that its tool rewrites whole (a JSON document, a database): when it changed,
+ * all of it is parsed again; stable dedupe keys keep that from double counting.
+ */
+export async function readWholeFile(
+  file: string,
+  cursor: FileCursor | undefined,
+  parse: (content: Buffer, file: string) => { records: UsageRecord[]; skipped: number },
+): Promise<FileReadResult> {
+  const stat = await fs.stat(file);
+  if (unchanged(stat, cursor)) {
+    return { records: [], cursor: cursor!, skipped: 0, bytesRead: 0, reread: false };
+  }
+  const content = await fs.readFile(file);
+  const { records, skipped } = parse(content, file);
+  return {
+    records,
+    cursor: { size: content.length, mtimeMs: stat.mtimeMs, offset: content.length, headHash: hashHead(content.subarray(0, HEAD_BYTES)) },
+    skipped,
+    bytesRead: content.length,
+    reread: !!cursor,
+  };
+}
+
+function isCompleteJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Parser state is stored as JSON; Sets and Maps must be turned into arrays by the parser itself. */
+function clean<S>(state: S): unknown {
+  return state === undefined ? undefined : JSON.parse(JSON.stringify(state));
+}

@@ -1,0 +1,59 @@
+// The contract between the import engine and one source's importer.
+import type { SourceId, UsageRecord } from '../model';
+
+/**
+ * What an import remembers about one file, so the next import reads only what is new.
+ * Stored in the database (`files` table) next to the rows it produced.
+ */
+export interface FileCursor {
+  size: number;
+  mtimeMs: number;
+  /** Bytes consumed: everything before this offset has been turned into records. */
+  offset: number;
+  /** Hash of the file's first bytes (up to HEAD_BYTES) when last read: tells a rewrite from an append. */
+  headHash: string;
+  /** Parser state as of `offset` (e.g. Codex running totals); JSON-serialisable. */
+  state?: unknown;
+}
+
+export interface FileReadResult {
+  records: UsageRecord[];
+  cursor: FileCursor;
+  /** Lines or entries that looked like usage but could not be read (malformed, truncated, unexpected). */
+  skipped: number;
+  bytesRead: number;
+  /** True when the file had shrunk or been rewritten and was read again from the start. */
+  reread: boolean;
+}
+
+/** Where the importers look: the environment, injectable for tests. */
+export interface SourceContext {
+  home: string;
+  env: Record<string, string | undefined>;
+  platform: NodeJS.Platform;
+  /** Extra folders or files per source, from settings or CLI flags. */
+  extraPaths: Partial<Record<SourceId, string[]>>;
+  /**
+   * VS Code-family `globalStorage` folders to search for extension-based tools (Cline, Roo, Kilo).
+   * From inside the extension, the parent of its own `globalStorageUri` comes first.
+   */
+  editorStorageRoots?: string[];
+  /** Open workspace folders (Aider's `.aider.chat.history.md` lives there). */
+  workspaceFolders?: string[];
+}
+
+export interface Importer {
+  readonly source: SourceId;
+  /** Human name, e.g. "Claude Code". */
+  readonly label: string;
+  /**
+   * Every folder or file where this tool may write usage, in priority order (on an overlap,
+   * the earlier root wins). Roots that do not exist are listed too: the Sources view shows
+   * where we looked.
+   */
+  roots(ctx: SourceContext): string[];
+  /** The files to read under the roots that exist (absolute paths, deterministic order). */
+  listFiles(roots: string[], ctx: SourceContext): Promise<string[]>;
+  /** Read what is new in `file` since `cursor` (undefined: never read). Never throws for bad content. */
+  readFile(file: string, cursor: FileCursor | undefined): Promise<FileReadResult>;
+}

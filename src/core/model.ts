@@ -1,0 +1,78 @@
+// The vocabulary every layer shares: what one AI request's usage looks like once a
+// source's quirks are normalised away. Nothing here imports `vscode`.
+
+/** Every tool we import from, plus `api` for usage other extensions report. */
+export const SOURCE_IDS = [
+  'claude-code',
+  'codex',
+  'gemini-cli',
+  'qwen-code',
+  'aider',
+  'aider-desk',
+  'cline',
+  'roo-code',
+  'kilo-code',
+  'continue',
+  'opencode',
+  'kilo-cli',
+  'copilot-cli',
+  'api',
+] as const;
+export type SourceId = (typeof SOURCE_IDS)[number];
+
+export function isSourceId(value: unknown): value is SourceId {
+  return typeof value === 'string' && (SOURCE_IDS as readonly string[]).includes(value);
+}
+
+/** How a row's cost was obtained. */
+export type CostSource = 'reported' | 'estimated' | 'unpriced';
+
+/**
+ * One AI request as an importer produces it, before pricing.
+ * Token counts follow one convention for every source (see log-formats.md §0):
+ * `inputTokens` is uncached input; cache reads and writes are separate;
+ * `outputTokens` includes reasoning, and `reasoningTokens` is an informational subset.
+ */
+export interface UsageRecord {
+  source: SourceId;
+  /** Unique per source: two records with the same key are the same request. */
+  dedupeKey: string;
+  /** UTC epoch milliseconds. */
+  ts: number;
+  /** Absolute path of the project folder, or '' when the source does not say. */
+  project: string;
+  /** The model id exactly as the tool logged it. */
+  modelRaw: string;
+  /** The tool's session, conversation or task id; '' when unknown. */
+  sessionId: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  /** All cache writes (5-minute and 1-hour). */
+  cacheWriteTokens: number;
+  /** The part of cacheWriteTokens written with a 1-hour TTL (priced at the 1h rate). */
+  cacheWrite1hTokens: number;
+  reasoningTokens: number;
+  /** USD the tool itself recorded for this request; undefined when it records none. */
+  reportedCost?: number;
+  /** Token counts are rounded by the source (Aider's chat history "15k sent"). */
+  approximate?: boolean;
+  /**
+   * A possible replay of another request (Claude Code sidechain copies). When a row that
+   * is not a copy shares `aliasKey`, the copy is dropped, whichever was imported first.
+   */
+  aliasKey?: string;
+  isCopy?: boolean;
+}
+
+/** A record with its price, as the store keeps it. */
+export interface PricedRecord extends UsageRecord {
+  /** Normalised model id used for pricing and grouping. */
+  model: string;
+  cost: number;
+  costSource: CostSource;
+}
+
+export function totalTokens(r: Pick<UsageRecord, 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens'>): number {
+  return r.inputTokens + r.outputTokens + r.cacheReadTokens + r.cacheWriteTokens;
+}
