@@ -1,0 +1,61 @@
+// Finding files under a source's roots, tolerant of folders that vanish mid-scan.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+
+/** True when `p` exists (file or folder). */
+export async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Every file under `root` (or `root` itself when it is a file) whose path passes `accept`,
+ * sorted for a deterministic import order. Unreadable folders are skipped, not fatal.
+ * `descend` can prune folders (it gets the folder's absolute path).
+ */
+export async function walkFiles(
+  root: string,
+  accept: (file: string) => boolean,
+  descend: (dir: string) => boolean = () => true,
+): Promise<string[]> {
+  const out: string[] = [];
+  let rootStat;
+  try {
+    rootStat = await fs.stat(root);
+  } catch {
+    return out;
+  }
+  if (rootStat.isFile()) return accept(root) ? [root] : [];
+  const stack = [root];
+  while (stack.length) {
+    const dir = stack.pop()!;
+    let entries;
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (descend(full)) stack.push(full);
+      } else if (e.isFile() && accept(full)) {
+        out.push(full);
+      }
+    }
+  }
+  return out.sort();
+}
+
+/** Splits a list-valued environment variable (comma- or path-delimiter-separated) into paths. */
+export function splitPathList(value: string | undefined): string[] {
+  if (!value) return [];
+  return value
+    .split(/[,;]|(?<!^[A-Za-z]):(?![\\/])/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
