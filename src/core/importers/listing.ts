@@ -51,11 +51,11 @@ export async function walkFiles(
   return out.sort();
 }
 
-/** Splits a list-valued environment variable (comma- or path-delimiter-separated) into paths. */
+/** Splits a comma-separated list of paths (as in `CLAUDE_CONFIG_DIR=a,b`). */
 export function splitPathList(value: string | undefined): string[] {
   if (!value) return [];
   return value
-    .split(/[,;]|(?<!^[A-Za-z]):(?![\\/])/)
+    .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
 }
