@@ -1,0 +1,321 @@
+// `ai-usage`: the usage engine in a terminal. Import, report, list sources, re-price.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { runImport, type ImportReport } from '../core/engine';
+import { IMPORTERS } from '../core/importers/registry';
+import { isSourceId, SOURCE_IDS, type SourceId } from '../core/model';
+import { defaultDataDir, processSourceContext } from '../core/paths';
+import { Pricer, type PriceOverrides } from '../core/pricing';
+import { parsePriceOverrides } from '../core/pricing/overrides';
+import { groupBy, series } from '../core/queries/queries';
+import { endOfLocalDay, resolveTimeZone, startOfLocalDay } from '../core/queries/time';
+import type { GroupBy, Granularity, Sums, UsageFilter } from '../core/queries/types';
+import { describeSources } from '../core/sources';
+import { UsageStore } from '../core/store/usageStore';
+import { formatBytes, formatInt, formatUsd } from '../shared/format';
+import { parseArgs, UsageError, type FlagSpec } from './args';
+import { renderTable } from './table';
+
+const HELP = `ai-usage — where does your AI money go?
+
+Usage:
+  ai-usage import  [--db FILE] [--prices FILE] [--source ID]... [--json]
+  ai-usage report  daily|weekly|monthly|models|projects|sources|sessions
+                   [--db FILE] [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--project PATH]...
+                   [--model ID]... [--source ID]... [--tz ZONE] [--json] [--no-import]
+  ai-usage sources [--db FILE] [--json]
+  ai-usage reprice [--db FILE] [--prices FILE] [--json]
+
+Options:
+  --db FILE       the database (default: ${path.join(defaultDataDir(), 'usage.db')})
+  --prices FILE   JSON price overrides, USD per million tokens (default: prices.json beside the database)
+  --since/--until local calendar days, both included
+  --project PATH  a project folder, its subfolders included (repeatable)
+  --tz ZONE       IANA time zone for days, weeks and months (default: this machine's)
+  --json          machine-readable output
+  --no-import     report from the database as it is, without importing new usage first
+
+Sources: ${SOURCE_IDS.filter((s) => s !== 'api').join(', ')}`;
+
+const COMMON: Record<string, FlagSpec> = { db: { value: true }, json: {}, help: {} };
+const SPECS: Record<string, Record<string, FlagSpec>> = {
+  import: { ...COMMON, prices: { value: true }, source: { value: true, repeat: true } },
+  report: {
+    ...COMMON,
+    prices: { value: true },
+    since: { value: true },
+    until: { value: true },
+    project: { value: true, repeat: true },
+    model: { value: true, repeat: true },
+    source: { value: true, repeat: true },
+    tz: { value: true },
+    'no-import': {},
+  },
+  sources: { ...COMMON },
+  reprice: { ...COMMON, prices: { value: true } },
+};
+
+const REPORTS: Record<string, { period?: Granularity; group?: GroupBy; title: string }> = {
+  daily: { period: 'day', title: 'Day' },
+  weekly: { period: 'week', title: 'Week' },
+  monthly: { period: 'month', title: 'Month' },
+  models: { group: 'model', title: 'Model' },
+  projects: { group: 'project', title: 'Project' },
+  sources: { group: 'source', title: 'Source' },
+  sessions: { group: 'session', title: 'Session' },
+};
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+function one(flags: Map<string, string[]>, name: string): string | undefined {
+  return flags.get(name)?.[0];
+}
+
+function sourcesOf(flags: Map<string, string[]>): SourceId[] | undefined {
+  const list = flags.get('source');
+  if (!list) return undefined;
+  for (const s of list) if (!isSourceId(s)) throw new UsageError(`unknown source "${s}" (one of: ${SOURCE_IDS.join(', ')})`);
+  return list as SourceId[];
+}
+
+async function openStore(flags: Map<string, string[]>): Promise<UsageStore> {
+  const file = path.resolve(one(flags, 'db') ?? path.join(defaultDataDir(), 'usage.db'));
+  try {
+    const st = await fs.stat(file);
+    if (st.isDirectory()) throw new UsageError(`--db ${file} is a folder, not a database file`);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return await UsageStore.open(file);
+  } catch (e) {
+    throw new UsageError(`cannot open the database ${file}: ${(e as Error).message}`);
+  }
+}
+
+async function loadPricer(flags: Map<string, string[]>, store: UsageStore): Promise<Pricer> {
+  const explicit = one(flags, 'prices');
+  const file = explicit ? path.resolve(explicit) : path.join(path.dirname(store.file ?? '.'), 'prices.json');
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    if (!explicit && (e as NodeJS.ErrnoException).code === 'ENOENT') return new Pricer();
+    throw new UsageError(`cannot read price file ${file}: ${(e as Error).message}`);
+  }
+  let overrides: PriceOverrides;
+  try {
+    overrides = parsePriceOverrides(JSON.parse(text));
+  } catch (e) {
+    throw new UsageError(`bad price file ${file}: ${(e as Error).message}`);
+  }
+  return new Pricer(overrides);
+}
+
+async function doImport(store: UsageStore, pricer: Pricer, only?: SourceId[]): Promise<ImportReport> {
+  const report = await runImport(store, {
+    ctx: processSourceContext(),
+    pricer,
+    enabled: only ? (s) => only.includes(s) : undefined,
+  });
+  await store.save();
+  return report;
+}
+
+function printImport(r: ImportReport, io: Io): void {
+  const rows = r.sources.map((s) => [
+    s.label,
+    s.roots.some((x) => x.found) ? formatInt(s.files) : 'not found',
+    formatInt(s.filesRead),
+    formatBytes(s.bytesRead),
+    formatInt(s.records),
+    formatInt(s.changedRows),
+    formatInt(s.skipped),
+    `${s.durationMs} ms`,
+  ]);
+  io.out(
+    renderTable(
+      ['Source', 'Files', 'Read', 'Bytes', 'Records', 'Changed', 'Skipped', 'Time'],
+      rows,
+      ['Total', formatInt(r.files), formatInt(r.filesRead), formatBytes(r.bytesRead), formatInt(r.records), formatInt(r.changedRows), formatInt(r.skipped), `${r.durationMs} ms`],
+      [false, true, true, true, true, true, true, true],
+    ),
+  );
+  io.out(`\n${formatInt(r.newRows)} new rows; ${formatInt(r.totalRows)} in the database.`);
+  for (const e of r.errors) io.err(`warning: ${e}`);
+}
+
+function filterOf(flags: Map<string, string[]>, tz: string): UsageFilter {
+  const since = one(flags, 'since');
+  const until = one(flags, 'until');
+  const f: UsageFilter = {};
+  try {
+    if (since) f.from = startOfLocalDay(since, tz);
+    if (until) f.to = endOfLocalDay(until, tz);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (f.from !== undefined && f.to !== undefined && f.from >= f.to) throw new UsageError('--since is after --until');
+  const projects = flags.get('project');
+  if (projects) f.projects = projects.map((p) => path.resolve(p));
+  const models = flags.get('model');
+  if (models) f.models = models;
+  f.sources = sourcesOf(flags);
+  return f;
+}
+
+/** The stable JSON shape of a report row (documented in the README). */
+function jsonSums(s: Sums): Omit<Sums, never> {
+  return {
+    inputTokens: s.inputTokens,
+    outputTokens: s.outputTokens,
+    cacheReadTokens: s.cacheReadTokens,
+    cacheWriteTokens: s.cacheWriteTokens,
+    totalTokens: s.totalTokens,
+    cost: s.cost,
+    messages: s.messages,
+  };
+}
+
+async function report(kind: string | undefined, flags: Map<string, string[]>, io: Io): Promise<void> {
+  const spec = kind ? REPORTS[kind] : undefined;
+  if (!spec) throw new UsageError(`report needs one of: ${Object.keys(REPORTS).join(', ')}`);
+  let tz: string;
+  try {
+    tz = resolveTimeZone(one(flags, 'tz'));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const filter = filterOf(flags, tz);
+  const store = await openStore(flags);
+  for (const w of store.warnings) io.err(`warning: ${w}`);
+  if (!flags.has('no-import')) {
+    const r = await doImport(store, await loadPricer(flags, store));
+    for (const e of r.errors) io.err(`warning: ${e}`);
+  }
+  const rows = spec.period
+    ? series(store.database, filter, spec.period, tz).map((p) => ({ key: p.key, ...jsonSums(p) }))
+    : groupBy(store.database, filter, spec.group!).map((g) => ({ key: g.key, ...jsonSums(g) }));
+  const totals = rows.reduce<Sums>(
+    (t, r) => ({
+      inputTokens: t.inputTokens + r.inputTokens,
+      outputTokens: t.outputTokens + r.outputTokens,
+      cacheReadTokens: t.cacheReadTokens + r.cacheReadTokens,
+      cacheWriteTokens: t.cacheWriteTokens + r.cacheWriteTokens,
+      totalTokens: t.totalTokens + r.totalTokens,
+      cost: t.cost + r.cost,
+      messages: t.messages + r.messages,
+    }),
+    { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, totalTokens: 0, cost: 0, messages: 0 },
+  );
+  if (flags.has('json')) {
+    io.out(JSON.stringify({ rows, totals }));
+    return;
+  }
+  if (!rows.length) {
+    io.out('No usage in this range. Run `ai-usage sources` to see where usage is looked for.');
+    return;
+  }
+  const cells = (s: Sums) => [
+    formatInt(s.inputTokens),
+    formatInt(s.outputTokens),
+    formatInt(s.cacheReadTokens),
+    formatInt(s.cacheWriteTokens),
+    formatInt(s.totalTokens),
+    formatUsd(s.cost),
+    formatInt(s.messages),
+  ];
+  io.out(
+    renderTable(
+      [spec.title, 'Input', 'Output', 'Cache read', 'Cache write', 'Total tokens', 'Cost', 'Messages'],
+      rows.map((r) => [r.key || '(unknown)', ...cells(r)]),
+      ['Total', ...cells(totals)],
+      [false, true, true, true, true, true, true, true],
+    ),
+  );
+  io.out(`(times in ${tz})`);
+}
+
+async function sources(flags: Map<string, string[]>, io: Io): Promise<void> {
+  const store = await openStore(flags);
+  const list = await describeSources(store, IMPORTERS, processSourceContext());
+  if (flags.has('json')) {
+    io.out(JSON.stringify(list));
+    return;
+  }
+  for (const s of list) {
+    io.out(`${s.label} (${s.source}): ${s.found ? 'found' : 'not found'}; ${formatInt(s.files)} files, ${formatInt(s.rows)} rows, ${formatInt(s.skipped)} skipped lines`);
+    io.out(`  last import: ${s.lastImport ? new Date(s.lastImport).toLocaleString() : 'never'}${s.lastError ? `; last error: ${s.lastError}` : ''}`);
+    for (const r of s.roots) io.out(`  ${r.found ? '✓' : '·'} ${r.path}`);
+  }
+}
+
+async function reprice(flags: Map<string, string[]>, io: Io): Promise<void> {
+  const store = await openStore(flags);
+  const pricer = await loadPricer(flags, store);
+  const changed = store.reprice((r) => pricer.price(r), pricer.fingerprint);
+  await store.save();
+  if (flags.has('json')) io.out(JSON.stringify({ changedRows: changed, rows: store.rowCount() }));
+  else io.out(`Re-priced ${formatInt(store.rowCount())} rows; ${formatInt(changed)} changed.`);
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (!command || command === 'help' || command === '--help' || command === '-h') {
+      io.out(HELP);
+      return 0;
+    }
+    const spec = SPECS[command];
+    if (!spec) throw new UsageError(`unknown command "${command}" (try: ai-usage help)`);
+    const { positionals, flags } = parseArgs(rest, spec);
+    if (flags.has('help')) {
+      io.out(HELP);
+      return 0;
+    }
+    if (command === 'report') {
+      if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+      await report(positionals[0], flags, io);
+      return 0;
+    }
+    if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    if (command === 'import') {
+      const store = await openStore(flags);
+      for (const w of store.warnings) io.err(`warning: ${w}`);
+      const r = await doImport(store, await loadPricer(flags, store), sourcesOf(flags));
+      if (flags.has('json')) io.out(JSON.stringify(r));
+      else printImport(r, io);
+    } else if (command === 'sources') {
+      await sources(flags, io);
+    } else {
+      await reprice(flags, io);
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`ai-usage: ${e.message}`);
+      return 2;
+    }
+    io.err(`ai-usage: ${(e as Error)?.message ?? String(e)}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), {
+    out: (t) => process.stdout.write(`${t}\n`),
+    err: (t) => process.stderr.write(`${t}\n`),
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`ai-usage: ${String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,120 @@
+// What the dashboard, the status bar and the CLI can ask, and what they get back.
+// Plain data (structured-clone and JSON safe): it crosses the worker and webview boundaries.
+import type { CostSource, SourceId } from '../model';
+import type { Granularity } from './time';
+
+export type { Granularity };
+
+export interface UsageFilter {
+  /** Inclusive lower bound, UTC ms. */
+  from?: number;
+  /** Exclusive upper bound, UTC ms. */
+  to?: number;
+  /** Project folders; each includes its subfolders. Empty or absent: all projects. */
+  projects?: string[];
+  /** Normalised model ids. Empty or absent: all. */
+  models?: string[];
+  /** Empty or absent: all. */
+  sources?: SourceId[];
+}
+
+/** The token and cost sums every report shares. `inputTokens` is uncached input. */
+export interface Sums {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  /** All four token kinds. */
+  totalTokens: number;
+  /** USD. */
+  cost: number;
+  messages: number;
+}
+
+export interface Totals extends Sums {
+  /** input + cache read + cache write. */
+  tokensSent: number;
+  /** output. */
+  tokensReceived: number;
+  reasoningTokens: number;
+  unpricedMessages: number;
+  approximateMessages: number;
+  reportedCost: number;
+  estimatedCost: number;
+  /** First and last request in view (UTC ms), null when empty. */
+  firstTs: number | null;
+  lastTs: number | null;
+}
+
+export type GroupBy = 'model' | 'project' | 'source' | 'session';
+
+export interface GroupRow extends Sums {
+  key: string;
+  unpricedMessages: number;
+  lastTs: number;
+}
+
+export interface SeriesPoint extends Sums {
+  /** Period key: YYYY-MM-DD HH:00, YYYY-MM-DD, YYYY-Www or YYYY-MM. */
+  key: string;
+  /** First instant of the period, UTC ms. */
+  start: number;
+  tokensSent: number;
+  tokensReceived: number;
+}
+
+export interface PeriodModelCost {
+  key: string;
+  start: number;
+  model: string;
+  cost: number;
+  totalTokens: number;
+  messages: number;
+}
+
+export const SORT_COLUMNS = ['ts', 'project', 'model', 'source', 'session', 'sent', 'received', 'cost'] as const;
+export type SortColumn = (typeof SORT_COLUMNS)[number];
+
+export interface PageRequest {
+  filter: UsageFilter;
+  sort: SortColumn;
+  dir: 'asc' | 'desc';
+  offset: number;
+  limit: number;
+}
+
+export interface TableRow {
+  /** Stable row id (decimal string of the 64-bit id). */
+  id: string;
+  ts: number;
+  project: string;
+  model: string;
+  modelRaw: string;
+  source: SourceId;
+  sessionId: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  tokensSent: number;
+  tokensReceived: number;
+  cost: number;
+  costSource: CostSource;
+  approximate: boolean;
+}
+
+export interface TablePage {
+  rows: TableRow[];
+  /** Rows matching the filter, for the scroll height. */
+  total: number;
+  offset: number;
+}
+
+export interface FilterOptions {
+  projects: { path: string; messages: number; cost: number }[];
+  models: { model: string; messages: number; cost: number }[];
+  sources: { source: SourceId; messages: number }[];
+  firstTs: number | null;
+  lastTs: number | null;
+}

@@ -1,0 +1,35 @@
+// Number formats shared by the CLI, the status bar and the webview (no Node or DOM APIs here).
+
+/** Exact integer with thousands separators: 98,765,432. */
+export const formatInt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** Dollars: two decimals from $1 up, four significant digits below ($0.004213), so a real cost never reads $0.00. */
+export function formatUsd(n: number): string {
+  if (n === 0) return '$0.00';
+  const sign = n < 0 ? '-' : '';
+  const a = Math.abs(n);
+  if (a >= 1) return `${sign}$${a.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  return `${sign}$${a.toLocaleString('en-US', { maximumSignificantDigits: 4, maximumFractionDigits: 20 })}`;
+}
+
+/** Compact form for chart axes and badges: 1.2K, 3.4M, 5.6B. Never the only place a number is shown. */
+export function formatCompact(n: number): string {
+  return n.toLocaleString('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+}
+
+/** A share as a percentage with one decimal below 10 %: 7.5%, 42%. */
+export function formatPercent(fraction: number): string {
+  const p = fraction * 100;
+  if (!Number.isFinite(p)) return '–';
+  return `${p < 10 && p > 0 ? p.toFixed(1) : Math.round(p)}%`;
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
+}
