@@ -2,5 +2,6 @@
 import type { Importer } from './types';
 import { geminiCliImporter } from './geminiCli';
 import { qwenCodeImporter } from './qwenCode';
+import { continueImporter } from './continueDev';
 
-export const IMPORTERS: Importer[] = [geminiCliImporter, qwenCodeImporter];
+export const IMPORTERS: Importer[] = [geminiCliImporter, qwenCodeImporter, continueImporter];
