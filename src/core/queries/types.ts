@@ -118,3 +118,26 @@ export interface FilterOptions {
   firstTs: number | null;
   lastTs: number | null;
 }
+
+export type RangePreset = 'today' | '7d' | '30d' | 'thisMonth' | 'lastMonth' | 'all';
+export const RANGE_PRESETS: readonly RangePreset[] = ['today', '7d', '30d', 'thisMonth', 'lastMonth', 'all'];
+
+/** A date range: a preset relative to now, or local calendar days (both included). */
+export type RangeSpec = { preset: RangePreset } | { from: string; to: string };
+
+/** What the dashboard shows: everything its filter bar controls. */
+export interface ViewQuery {
+  /** Project folders (subfolders included); empty = all projects. */
+  projects: string[];
+  range: RangeSpec;
+  /** Normalised model ids; empty = all. */
+  models: string[];
+  /** Empty = all. */
+  sources: SourceId[];
+  granularity: Granularity;
+}
+
+export interface TableSort {
+  column: SortColumn;
+  dir: 'asc' | 'desc';
+}

@@ -3,7 +3,6 @@ import { costByPeriodAndModel, filterOptions, groupBy, page, series, totals } fr
 import { UsageStore } from '../../../src/core/store/usageStore';
 import { rec } from '../../support/records';
 
-const H = 3600_000;
 
 async function fixture(): Promise<UsageStore> {
   const s = await UsageStore.inMemory();

@@ -1,0 +1,111 @@
+// Turns what the dashboard's filter bar says into a database filter, and answers the whole
+// dashboard (metrics, charts) in one call, so the webview never does arithmetic on dates.
+import type { Database } from 'sql.js';
+import type { DashboardData } from '../../shared/protocol';
+import { costByPeriodAndModel, groupBy, series, totals } from './queries';
+import { endOfLocalDay, fromLocal, localTime, startOfLocalDay } from './time';
+import type { RangeSpec, UsageFilter, ViewQuery } from './types';
+
+export interface ResolvedRange {
+  /** UTC ms, inclusive; null = unbounded. */
+  from: number | null;
+  /** UTC ms, exclusive; null = unbounded. */
+  to: number | null;
+  label: string;
+}
+
+const DAY_FMT = new Map<string, Intl.DateTimeFormat>();
+function dayFormatter(tz: string): Intl.DateTimeFormat {
+  let f = DAY_FMT.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: tz, month: 'short', day: 'numeric', year: 'numeric' });
+    DAY_FMT.set(tz, f);
+  }
+  return f;
+}
+
+/** "Oct 1 – Oct 30, 2026": the days a range includes, first and last whole. */
+export function rangeLabel(from: number, toExclusive: number, tz: string): string {
+  const f = dayFormatter(tz);
+  const last = toExclusive - 1;
+  const a = f.formatToParts(from);
+  const b = f.formatToParts(last);
+  const part = (p: Intl.DateTimeFormatPart[], t: string) => p.find((x) => x.type === t)?.value ?? '';
+  const md = (p: Intl.DateTimeFormatPart[]) => `${part(p, 'month')} ${part(p, 'day')}`;
+  if (f.format(from) === f.format(last)) return f.format(from);
+  if (part(a, 'year') === part(b, 'year')) return `${md(a)} – ${md(b)}, ${part(b, 'year')}`;
+  return `${f.format(from)} – ${f.format(last)}`;
+}
+
+function addDays(y: number, m: number, d: number, n: number): [number, number, number] {
+  const t = new Date(Date.UTC(y, m - 1, d + n));
+  return [t.getUTCFullYear(), t.getUTCMonth() + 1, t.getUTCDate()];
+}
+
+/** Resolves a range relative to `now` in `tz`. "Last 7 days" is today and the 6 days before it. */
+export function resolveRange(range: RangeSpec, now: number, tz: string): ResolvedRange {
+  if ('from' in range) {
+    const from = startOfLocalDay(range.from, tz);
+    const to = endOfLocalDay(range.to, tz);
+    return { from, to, label: rangeLabel(from, to, tz) };
+  }
+  const l = localTime(now, tz);
+  const dayStart = (y: number, m: number, d: number) => fromLocal(y, m, d, 0, tz);
+  const tomorrow = dayStart(...addDays(l.year, l.month, l.day, 1));
+  let from: number;
+  let to = tomorrow;
+  switch (range.preset) {
+    case 'all':
+      return { from: null, to: null, label: 'All time' };
+    case 'today':
+      from = dayStart(l.year, l.month, l.day);
+      return { from, to, label: `Today, ${rangeLabel(from, to, tz)}` };
+    case '7d':
+      from = dayStart(...addDays(l.year, l.month, l.day, -6));
+      break;
+    case '30d':
+      from = dayStart(...addDays(l.year, l.month, l.day, -29));
+      break;
+    case 'thisMonth':
+      from = dayStart(l.year, l.month, 1);
+      break;
+    case 'lastMonth': {
+      const [py, pm] = l.month === 1 ? [l.year - 1, 12] : [l.year, l.month - 1];
+      from = dayStart(py, pm, 1);
+      to = dayStart(l.year, l.month, 1);
+      break;
+    }
+  }
+  return { from, to, label: rangeLabel(from, to, tz) };
+}
+
+export function filterOfView(view: ViewQuery, range: ResolvedRange): UsageFilter {
+  return {
+    from: range.from ?? undefined,
+    to: range.to ?? undefined,
+    projects: view.projects,
+    models: view.models,
+    sources: view.sources,
+  };
+}
+
+/** Everything above the table, for one view. */
+export function dashboardData(db: Database, view: ViewQuery, tz: string, now: number): DashboardData {
+  const range = resolveRange(view.range, now, tz);
+  const filter = filterOfView(view, range);
+  let previousTotals = null;
+  if (range.from !== null && range.to !== null) {
+    const span = range.to - range.from;
+    previousTotals = totals(db, { ...filter, from: range.from - span, to: range.from });
+  }
+  return {
+    totals: totals(db, filter),
+    previousTotals,
+    series: series(db, filter, view.granularity, tz),
+    costByModel: costByPeriodAndModel(db, filter, view.granularity, tz),
+    models: groupBy(db, filter, 'model'),
+    from: range.from,
+    to: range.to,
+    rangeLabel: range.label,
+  };
+}
