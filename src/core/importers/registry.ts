@@ -1,7 +1,9 @@
 // Every importer the engine knows, in the order sources are imported.
+import { claudeCodeImporter } from './claudeCode';
+import { codexImporter } from './codex';
 import type { Importer } from './types';
 import { geminiCliImporter } from './geminiCli';
 import { qwenCodeImporter } from './qwenCode';
 import { continueImporter } from './continueDev';
 
-export const IMPORTERS: Importer[] = [geminiCliImporter, qwenCodeImporter, continueImporter];
+export const IMPORTERS: Importer[] = [claudeCodeImporter, codexImporter, geminiCliImporter, qwenCodeImporter, continueImporter];
