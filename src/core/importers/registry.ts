@@ -5,5 +5,9 @@ import type { Importer } from './types';
 import { geminiCliImporter } from './geminiCli';
 import { qwenCodeImporter } from './qwenCode';
 import { continueImporter } from './continueDev';
+import { aiderDeskImporter } from './aiderDesk';
+import { clineImporter, kiloCodeImporter, rooCodeImporter } from './clineFamily';
+import { kiloCliImporter, openCodeImporter } from './openCode';
 
-export const IMPORTERS: Importer[] = [claudeCodeImporter, codexImporter, geminiCliImporter, qwenCodeImporter, continueImporter];
+export const IMPORTERS: Importer[] = [claudeCodeImporter, codexImporter, geminiCliImporter, qwenCodeImporter, continueImporter,
+  aiderDeskImporter, clineImporter, rooCodeImporter, kiloCodeImporter, openCodeImporter, kiloCliImporter];
