@@ -8,6 +8,7 @@ import { continueImporter } from './continueDev';
 import { aiderDeskImporter } from './aiderDesk';
 import { clineImporter, kiloCodeImporter, rooCodeImporter } from './clineFamily';
 import { kiloCliImporter, openCodeImporter } from './openCode';
+import { copilotCliImporter } from './copilotCli';
 
 export const IMPORTERS: Importer[] = [claudeCodeImporter, codexImporter, geminiCliImporter, qwenCodeImporter, continueImporter,
-  aiderDeskImporter, clineImporter, rooCodeImporter, kiloCodeImporter, openCodeImporter, kiloCliImporter];
+  aiderDeskImporter, clineImporter, rooCodeImporter, kiloCodeImporter, openCodeImporter, kiloCliImporter, copilotCliImporter];
