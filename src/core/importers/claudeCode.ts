@@ -109,7 +109,10 @@ function parseLine(text: string, fallback: Fallbacks): UsageRecord | null | 'ski
   const usage = msg.usage;
   if (typeof usage !== 'object') return 'skip';
 
-  // Lines ccusage leaves out on purpose (not malformed, so not counted as skipped).
+  // Lines left out on purpose (not malformed, so not counted as skipped). ccusage 20.0.24 drops
+  // non-semver versions and empty ids too, but still adds the tokens of synthetic and API-error
+  // lines (under no model); we drop those: they are not API responses and log zero usage anyway.
+  // It also drops a whole line when fields like requestId or costUSD are `null`; we read them as absent.
   if (typeof obj.version === 'string' && !SEMVER_PREFIX.test(obj.version)) return null;
   if (obj.isApiErrorMessage === true || entry.isApiErrorMessage === true) return null;
   const model = msg.model;
@@ -132,12 +135,14 @@ function parseLine(text: string, fallback: Fallbacks): UsageRecord | null | 'ski
   const output = num(usage.output_tokens);
   const cacheRead = num(usage.cache_read_input_tokens);
 
-  // Sidechain lines: ccusage 20.0.24 does NOT drop them all. Distinct sidechain responses (Task
-  // sub-agents, /btw answers) count; only a sidechain line whose message.id also appears on a
-  // non-sidechain line is a replay and is dropped (parent kept), and sidechain duplicates of one
-  // message.id collapse even across request ids. So a sidechain record is keyed by message.id alone
-  // (namespaced so it never meets a main-chain key) and marked as a copy; the store drops copies
-  // whose aliasKey has a non-copy row.
+  // Without requestId (gateways) the key falls back to message.id, so streamed copies still
+  // collapse; ccusage 20.0.24 still counts every such line (the fallback is ccusage #985).
+  // Sidechain lines, as checked against ccusage 20.0.24 on fixtures: it does NOT drop them all.
+  // Distinct sidechain responses (Task sub-agents, /btw answers) count; only a sidechain line whose
+  // message.id also appears on a non-sidechain line is a replay and is dropped (parent kept), and
+  // sidechain duplicates of one message.id collapse even across request ids. So a sidechain record
+  // is keyed by message.id alone (namespaced so it never meets a main-chain key) and marked as a
+  // copy; the store drops copies whose aliasKey has a non-copy row.
   const sidechain = entry.isSidechain === true;
   let dedupeKey: string;
   if (messageId !== undefined) {
