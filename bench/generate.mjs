@@ -17,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Bump whenever the output changes: the cache key includes it. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 
 /**
  * The models used, with relative weights. Only models whose prices agree between LiteLLM
@@ -43,7 +43,7 @@ const PROJECT_COUNT = 40;
 // Total input (input + cache read + cache write) above which Anthropic bills the whole
 // request at the long-context rate; ccusage approximates it per token. Kept rare.
 const LONG_CONTEXT = 200_000;
-const P_LONG_CONTEXT_CALL = 0.002;
+const P_LONG_CONTEXT_CALL = 0.001;
 
 // ---------------------------------------------------------------- seeded randomness
 

@@ -1,6 +1,6 @@
 // The benchmark: ccusage vs our CLI on the same generated corpus (see README.md).
 //
-//   npm run bench -- [--size-mb 512] [--runs 5] [--seed 1] [--regenerate]
+//   npm run bench -- [--size-mb 512] [--runs 5] [--seed 1] [--regenerate] [--cli dist/cli.js]
 //
 // Speed: ccusage `daily` vs our `import` cold (fresh database) and warm (nothing new).
 // Accuracy: tokens per day, model and project must equal ccusage's and the generator's
@@ -12,7 +12,7 @@ import path from 'node:path';
 import { ensureCorpus, parseArgs, MODELS } from './generate.mjs';
 import { CCUSAGE_VERSION, DAILY_ARGS, ccusageEnv, ccusageReports, ensureCcusage, runCcusage } from './ccusage.mjs';
 import { measure, repeat } from './measure.mjs';
-import { costDiff, formatDiffs, tokenDiffs, truthReport } from './compare.mjs';
+import { canonical, costDiff, formatDiffs, tokenDiffs, truthReport } from './compare.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 const sizeMb = Number(args.sizeMb ?? 512);
@@ -21,7 +21,7 @@ const seed = Number(args.seed ?? 1);
 const COLD_TARGET = 3; // ours cold ≤ 3 × ccusage
 const WARM_TARGET = 0.1; // ours warm < 10 % of ccusage
 const COST_TOLERANCE = 0.005;
-const CLI = path.resolve('dist/cli.js');
+const CLI = path.resolve(args.cli ?? 'dist/cli.js'); // --cli: another build, e.g. a baseline
 const log = (s = '') => console.log(s);
 const progress = (s) => console.error(s);
 
@@ -54,6 +54,7 @@ try {
 async function main() {
   progress(`corpus: ${root} (${mb(truth.bytes.total)}; ${truth.sessions.claude} Claude + ${truth.sessions.codex} Codex sessions; ${truth.totals.requests} requests)`);
 
+  const loadBefore = os.loadavg();
   // Warm the page cache for both tools (and check that ccusage runs at all).
   progress('priming page cache …');
   parseJson(await runCcusage(ccusage, DAILY_ARGS, ccEnv), 'ccusage daily');
@@ -127,7 +128,7 @@ async function main() {
   log();
   log(`AI Usage Dashboard benchmark — ${mb(truth.bytes.total)} corpus (${pct(truth.bytes.claude / truth.bytes.total)} Claude Code, ${truth.totals.requests.toLocaleString('en')} requests), ${runs} runs, medians`);
   log(`ccusage ${CCUSAGE_VERSION} (${path.basename(ccusage.cmd)} ${DAILY_ARGS.join(' ')}) vs node dist/cli.js import`);
-  log(`${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
+  log(`${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; load average before ${loadBefore.map((l) => l.toFixed(1)).join(' ')}, after ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine makes timings noisy)`);
   log();
   const T = [
     ['', 'ccusage', 'ours', 'ours/ccusage', 'target', ''],
@@ -153,14 +154,21 @@ async function main() {
   log(`  total cost: ours $${ourRep.totals.cost.toFixed(2)}, ccusage $${ccRep.totals.cost.toFixed(2)} (${cost >= 0 ? '+' : ''}${(cost * 100).toFixed(3)} %, tolerance ±${COST_TOLERANCE * 100} %)  ${pass(checks.cost)}`);
   log(`  rows: ours ${rows.toLocaleString('en')}, truth ${truth.totals.requests.toLocaleString('en')} requests; report messages ${ourRep.totals.messages?.toLocaleString('en')}`);
   log(`  requests with total input > ${truth.longContextThreshold / 1000}k (long-context tier: ccusage prices per token above 200k, a per-request tier prices the whole request): ${truth.counts.longContextRequests} ${JSON.stringify(truth.counts.longContextByModel)}`);
-  const costByModel = Object.keys({ ...ccRep.byModel }).map((m) => `${m} ccusage $${ccRep.byModel[m].cost.toFixed(2)}`);
-  log(`  ccusage cost by model: ${costByModel.join('; ')}`);
-  log(`  ours cost by model:    ${Object.entries(ourRep.byModel).map(([m, v]) => `${m} $${v.cost.toFixed(2)}`).join('; ')}`);
+  const ccM = canonical(ccRep).byModel;
+  const ourM = canonical(ourRep).byModel;
+  const costRows = [['cost by model', 'ccusage', 'ours', 'ours − ccusage']];
+  for (const m of [...new Set([...Object.keys(ccM), ...Object.keys(ourM)])].sort()) {
+    const a = ccM[m]?.cost ?? 0;
+    const b = ourM[m]?.cost ?? 0;
+    costRows.push([m, usd(a), usd(b), a ? `${b >= a ? '+' : ''}${(((b - a) / a) * 100).toFixed(2)} %` : '']);
+  }
+  costRows.push(['total', usd(ccRep.totals.cost), usd(ourRep.totals.cost), `${cost >= 0 ? '+' : ''}${(cost * 100).toFixed(2)} %`]);
+  log(table(costRows));
   log();
 
   const results = {
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, platform: `${process.platform}-${process.arch}` },
+    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, platform: `${process.platform}-${process.arch}`, loadBefore, loadAfter: os.loadavg() },
     corpus: { root, sizeMb, seed, bytes: truth.bytes, sessions: truth.sessions, requests: truth.totals.requests, counts: truth.counts, models: MODELS },
     runs,
     ccusage: { version: CCUSAGE_VERSION, command: [path.basename(ccusage.cmd), ...DAILY_ARGS].join(' '), ...cc, samples: ccSamples },
@@ -213,6 +221,9 @@ function stripSources(r) {
   if (!r) return r;
   const { sources, ...rest } = r;
   return { ...rest, sources: sources?.filter((x) => x.files || x.records).map(({ label, files, filesRead, bytesRead, records, changedRows, skipped, durationMs }) => ({ label, files, filesRead, bytesRead, records, changedRows, skipped, durationMs })) };
+}
+function usd(v) {
+  return `$${v.toFixed(2)}`;
 }
 function mb(bytes) {
   return `${(bytes / 1048576).toFixed(0)} MB`;
