@@ -80,14 +80,30 @@ function count(v: unknown): Num {
 
 const looksAnthropic = (model: string) => /claude|anthropic/i.test(model);
 
-export function parseAiderDeskDb(db: Database): SqliteParseResult {
+/** Where the last read stopped: rows are only ever inserted, each with a higher rowid. */
+interface AiderDeskState {
+  maxRowid: number;
+  /** Rows at or below maxRowid then; a different count (deletes, VACUUM renumbering) means read all again. */
+  count: number;
+}
+
+const countUpTo = (db: Database, rowid: number) => Number(queryRows(db, `SELECT COUNT(*) AS n FROM messages WHERE rowid <= ${rowid}`)[0]?.n ?? 0);
+
+export function parseAiderDeskDb(db: Database, _file?: string, prevState?: unknown): SqliteParseResult {
   const cols = tableColumns(db, 'messages');
   if (cols.length === 0) return { records: [], skipped: 0 };
+  const prev = prevState as AiderDeskState | undefined;
+  const incremental = !!prev && Number.isSafeInteger(prev.maxRowid) && countUpTo(db, prev.maxRowid) === prev.count;
+  const after = incremental ? prev!.maxRowid : Number.MIN_SAFE_INTEGER;
   const taskCol = cols.includes('task_id') ? 'task_id' : "'' AS task_id";
   const rows = queryRows(
     db,
-    `SELECT id, timestamp, type, project, model, input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, cost, ${taskCol} FROM messages`,
+    `SELECT rowid AS _rowid, id, timestamp, type, project, model, input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, cost, ${taskCol}
+     FROM messages WHERE rowid > ${after} ORDER BY rowid`,
   );
+  let maxRowid = incremental ? prev!.maxRowid : 0;
+  for (const row of rows) if (typeof row._rowid === 'number' && row._rowid > maxRowid) maxRowid = row._rowid;
+  const state: AiderDeskState = { maxRowid, count: countUpTo(db, maxRowid) };
   const records: UsageRecord[] = [];
   let skipped = 0;
   for (const row of rows) {
@@ -135,7 +151,7 @@ export function parseAiderDeskDb(db: Database): SqliteParseResult {
     if (approximate) record.approximate = true;
     records.push(record);
   }
-  return { records, skipped };
+  return { records, skipped, state, incremental };
 }
 
 async function listDbFiles(roots: string[]): Promise<string[]> {

@@ -89,18 +89,36 @@ export function messageToRecord(source: OpenCodeSource, msg: unknown, ids: Messa
   return record;
 }
 
-function parseDb(source: OpenCodeSource, db: Database): SqliteParseResult {
+/**
+ * Rows change while they stream, and each change bumps `time_updated` (ms). Next time we read
+ * rows updated since the newest one seen, minus a margin for clock steps; fewer rows than
+ * before (deleted sessions, a replaced database) means reading everything again.
+ */
+interface DbState {
+  maxUpdated: number;
+  total: number;
+}
+const UPDATE_MARGIN_MS = 10 * 60 * 1000;
+
+function parseDb(source: OpenCodeSource, db: Database, prevState: unknown): SqliteParseResult {
   const cols = tableColumns(db, 'message');
   if (cols.length === 0) return { records: [], skipped: 0 };
   const hasDir = tableColumns(db, 'session').includes('directory');
   const created = cols.includes('time_created') ? 'm.time_created' : 'NULL';
+  const hasUpdated = cols.includes('time_updated');
+  const total = Number(queryRows(db, 'SELECT COUNT(*) AS n FROM message')[0]?.n ?? 0);
+  const prev = prevState as DbState | undefined;
+  const incremental = hasUpdated && !!prev && Number.isFinite(prev.maxUpdated) && total >= prev.total;
+  const since = incremental ? ` AND m.time_updated >= ${Math.floor(prev!.maxUpdated - UPDATE_MARGIN_MS)}` : '';
   // Only assistant rows can carry usage; the LIKE is a cheap pre-filter, JSON is checked below.
   const rows = queryRows(
     db,
     `SELECT m.id AS id, m.session_id AS session_id, ${created} AS time_created, m.data AS data, ${hasDir ? 's.directory' : 'NULL'} AS directory
      FROM message m ${hasDir ? 'LEFT JOIN session s ON s.id = m.session_id' : ''}
-     WHERE m.data LIKE '%"assistant"%'`,
+     WHERE m.data LIKE '%"assistant"%'${since}`,
   );
+  const maxUpdated = hasUpdated ? Number(queryRows(db, 'SELECT MAX(time_updated) AS t FROM message')[0]?.t ?? 0) : 0;
+  const state: DbState = { maxUpdated: Math.max(maxUpdated, incremental ? prev!.maxUpdated : 0), total };
   const records: UsageRecord[] = [];
   let skipped = 0;
   for (const row of rows) {
@@ -119,7 +137,7 @@ function parseDb(source: OpenCodeSource, db: Database): SqliteParseResult {
     if (out === 'skip') skipped++;
     else if (out !== 'ignore') records.push(out);
   }
-  return { records, skipped };
+  return { records, skipped, state: hasUpdated ? state : undefined, incremental };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -230,7 +248,7 @@ function makeImporter(flavor: Flavor): Importer {
       return [...new Set([...dbs, ...legacy])];
     },
     readFile(file: string, cursor: FileCursor | undefined): Promise<FileReadResult> {
-      if (isDb(file)) return readSqliteFile(file, cursor, (db) => parseDb(flavor.source, db));
+      if (isDb(file)) return readSqliteFile(file, cursor, (db, _f, prev) => parseDb(flavor.source, db, prev));
       return readLegacy(flavor, file, cursor);
     },
   };

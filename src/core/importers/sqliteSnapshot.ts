@@ -203,24 +203,35 @@ export interface SqliteParseResult {
   skipped: number;
   /** Some rows are still being written: read the database again next time even if unchanged. */
   pending?: boolean;
+  /** What the parser wants back next time (e.g. the highest rowid read); JSON-serialisable. */
+  state?: unknown;
+  /** Only rows added or changed since `prev` were read (not a re-read from the start). */
+  incremental?: boolean;
 }
+
+/** Parses a database snapshot; `prev` is the state it returned last time (undefined: first read). */
+export type SqliteParser = (db: Database, file: string, prev: unknown) => SqliteParseResult;
 
 interface SqliteCursorState {
   wal?: FileSig;
+  parser?: unknown;
 }
 
 /**
- * Reads a database another tool keeps changing in place: when the main file or its WAL
- * changed since `cursor`, every row is parsed again (stable dedupe keys make that harmless).
- * A file that is not a SQLite database throws, so the engine reports it for that file.
+ * Reads a database another tool keeps changing in place, when the main file or its WAL
+ * changed since `cursor`. The whole database is loaded (it is a page image, not a log); the
+ * parser can then read only the rows added since its previous state, or all of them again
+ * (stable dedupe keys make that harmless). A file that is not a SQLite database throws, so
+ * the engine reports it for that file.
  */
 export async function readSqliteFile(
   file: string,
   cursor: FileCursor | undefined,
-  parse: (db: Database, file: string) => SqliteParseResult,
+  parse: SqliteParser,
 ): Promise<FileReadResult> {
   const [dbStat, walStat] = await Promise.all([fs.stat(file), statOrUndefined(`${file}-wal`)]);
-  const prevWal = (cursor?.state as SqliteCursorState | undefined)?.wal;
+  const prev = cursor?.state as SqliteCursorState | undefined;
+  const prevWal = prev?.wal;
   if (cursor && cursor.size === dbStat.size && cursor.mtimeMs === dbStat.mtimeMs && sameSig(prevWal, walStat)) {
     return { records: [], cursor, skipped: 0, bytesRead: 0, reread: false };
   }
@@ -229,13 +240,15 @@ export async function readSqliteFile(
   let result: SqliteParseResult;
   const db = new SQL.Database(snap.image);
   try {
-    result = parse(db, file);
+    result = parse(db, file, prev?.parser);
   } catch (e) {
     throw new Error(`${file}: cannot read SQLite database (${e instanceof Error ? e.message : String(e)})`);
   } finally {
     db.close();
   }
-  const state: SqliteCursorState = snap.wal ? { wal: snap.wal } : {};
+  const state: SqliteCursorState = {};
+  if (snap.wal) state.wal = snap.wal;
+  if (result.state !== undefined) state.parser = result.state;
   return {
     records: result.records,
     cursor: {
@@ -248,6 +261,6 @@ export async function readSqliteFile(
     },
     skipped: result.skipped,
     bytesRead: snap.db.size + (snap.wal?.size ?? 0),
-    reread: !!cursor,
+    reread: !!cursor && !result.incremental,
   };
 }

@@ -87,11 +87,20 @@ describe('AiderDesk importer', () => {
     const same = await aiderDeskImporter.readFile(db, first.cursor);
     assert.equal(same.bytesRead, 0);
     assert.deepEqual(same.records, []);
-    writeRows(db, [TOOL], { wal: true, keepWal: true });
+    writeRows(db, [TOOL, BAD[0]], { wal: true, keepWal: true });
     const second = await aiderDeskImporter.readFile(db, same.cursor);
-    assert.equal(second.reread, true);
-    assert.deepEqual(second.records.map((r) => r.dedupeKey).sort(), ['a1', 'a2', 'a3']);
-    assert.deepEqual(byKey(second.records).a1, byKey(first.records).a1, 'identical record, so the store keeps one');
+    assert.equal(second.reread, false);
+    assert.deepEqual(second.records.map((r) => r.dedupeKey), ['a2'], 'only the rows inserted since');
+    assert.equal(second.skipped, 1);
+    // A deleted row (or VACUUM renumbering rowids) makes the next read start over, with the same keys.
+    execFileSync('python3', ['-c', `import sqlite3, sys, os
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("DELETE FROM messages WHERE id = 'a3'")
+os._exit(0)`, db]);
+    const third = await aiderDeskImporter.readFile(db, second.cursor);
+    assert.equal(third.reread, true);
+    assert.deepEqual(third.records.map((r) => r.dedupeKey).sort(), ['a1', 'a2']);
+    assert.deepEqual(byKey(third.records).a1, byKey(first.records).a1, 'identical record, so the store keeps one');
   });
 
   it('reads the old schema without task_id', async () => {

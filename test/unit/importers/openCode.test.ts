@@ -29,8 +29,9 @@ const assistant = (over: Record<string, unknown> = {}) => ({
   providerID: 'anthropic', mode: 'build', agent: 'build', path: { cwd: '/elsewhere', root: '/elsewhere' }, cost: 0.0123,
   tokens: { input: 12, output: 345, reasoning: 20, cache: { read: 20480, write: 1024 } }, finish: 'tool-calls', ...over,
 });
-const msg = (id: string, data: unknown, ses = 'ses_1'): [string, unknown[]] =>
-  ['INSERT OR REPLACE INTO message (id, session_id, time_created, time_updated, data) VALUES (?,?,?,?,?)', [id, ses, T, T, typeof data === 'string' ? data : JSON.stringify(data)]];
+const HOUR = 3600_000;
+const msg = (id: string, data: unknown, updated = T, ses = 'ses_1'): [string, unknown[]] =>
+  ['INSERT OR REPLACE INTO message (id, session_id, time_created, time_updated, data) VALUES (?,?,?,?,?)', [id, ses, T, updated, typeof data === 'string' ? data : JSON.stringify(data)]];
 const SESSION: [string, unknown[]] = ['INSERT OR REPLACE INTO session (id, project_id, directory, title, time_created, time_updated) VALUES (?,?,?,?,?,?)', ['ses_1', 'prj', '/home/u/app', 't', T, T]];
 const byKey = (rs: UsageRecord[]) => Object.fromEntries(rs.map((r) => [r.dedupeKey, r]));
 const write = async (file: string, data: unknown) => {
@@ -52,12 +53,12 @@ describe('OpenCode / Kilo CLI importers', () => {
   it('reads assistant rows from the database and its WAL, using the id/session_id columns and session.directory', async () => {
     sql(db, [
       SESSION,
-      msg('msg_a1', assistant()),
-      msg('msg_u1', { role: 'user', time: { created: T } }),
+      msg('msg_a1', assistant(), T - 2 * HOUR),
+      msg('msg_u1', { role: 'user', time: { created: T } }, T - 2 * HOUR),
       msg('msg_a2', assistant({ time: { created: T + 5000 }, cost: 0, tokens: { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } } })),
-      msg('msg_a3', assistant({ providerID: 'github-copilot', modelID: 'gpt-5', cost: 0, tokens: { input: 900, output: 80, reasoning: 0, cache: { read: 0, write: 0 } } })),
-      msg('msg_b1', '{"role":"assistant", "tokens": {'),
-      msg('msg_b2', assistant({ tokens: { input: '12', output: 1 } })),
+      msg('msg_a3', assistant({ providerID: 'github-copilot', modelID: 'gpt-5', cost: 0, tokens: { input: 900, output: 80, reasoning: 0, cache: { read: 0, write: 0 } } }), T - 2 * HOUR),
+      msg('msg_b1', '{"role":"assistant", "tokens": {', T - 2 * HOUR),
+      msg('msg_b2', assistant({ tokens: { input: '12', output: 1 } }), T - 2 * HOUR),
     ]);
     assert.ok((await fs.stat(`${db}-wal`)).size > 0);
     const r = await openCodeImporter.readFile(db, undefined);
@@ -73,13 +74,20 @@ describe('OpenCode / Kilo CLI importers', () => {
     // The streaming row fills in; the database changes in place (WAL only).
     const unchanged = await openCodeImporter.readFile(db, r.cursor);
     assert.equal(unchanged.bytesRead, 0);
-    sql(db, [msg('msg_a2', assistant({ time: { created: T + 5000 }, tokens: { input: 7, output: 70, reasoning: 0, cache: { read: 100, write: 0 } } }))]);
+    sql(db, [msg('msg_a2', assistant({ time: { created: T + 5000 }, tokens: { input: 7, output: 70, reasoning: 0, cache: { read: 100, write: 0 } } }), T + HOUR)]);
     const again = await openCodeImporter.readFile(db, unchanged.cursor);
-    assert.equal(again.reread, true);
-    const k2 = byKey(again.records);
-    assert.deepEqual(Object.keys(k2).sort(), ['msg_a1', 'msg_a2', 'msg_a3']);
-    assert.deepEqual(k2.msg_a1, k.msg_a1);
-    assert.equal(k2.msg_a2.outputTokens, 70);
+    assert.equal(again.reread, false);
+    assert.deepEqual(again.records.map((x) => [x.dedupeKey, x.outputTokens]), [['msg_a2', 70]], 'only the row updated since the last read');
+    assert.equal(again.skipped, 0, 'old malformed rows are not counted twice');
+
+    // A deleted session (fewer rows) makes the next read start over; keys are unchanged.
+    sql(db, [["DELETE FROM message WHERE id = 'msg_b1'", []]]);
+    const full = await openCodeImporter.readFile(db, again.cursor);
+    assert.equal(full.reread, true);
+    const k3 = byKey(full.records);
+    assert.deepEqual(Object.keys(k3).sort(), ['msg_a1', 'msg_a2', 'msg_a3']);
+    assert.deepEqual(k3.msg_a1, k.msg_a1);
+    assert.equal(full.skipped, 1);
   });
 
   it('reads legacy JSON messages, and drops those the database next to them already has', async () => {
