@@ -10,8 +10,10 @@
 //
 // What is seen when:
 // - No `-wal` (rollback-journal databases, or WAL after a clean close): the main file, i.e.
-//   everything committed. An open rollback transaction is not visible (the main file holds
-//   the pre-transaction pages until commit; a hot journal is not replayed).
+//   everything committed. A rollback-mode writer changes the main file in place while its
+//   `-journal` is live, so while a live journal exists we wait briefly and read again; a
+//   journal left live by a crash (SQLite would roll it back) is not replayed: the read then
+//   may fail as malformed, which is reported for that file and retried at the next import.
 // - `-wal` present: every transaction committed up to the moment the WAL was read. Frames of
 //   a transaction still being written (no commit frame yet), frames after a checksum
 //   mismatch and frames left from an earlier WAL generation (other salts) are ignored.
@@ -32,7 +34,10 @@ const WAL_HEADER = 32;
 const FRAME_HEADER = 24;
 const MAGIC_LE = 0x377f0682;
 const MAGIC_BE = 0x377f0683;
-const READ_ATTEMPTS = 3;
+const READ_ATTEMPTS = 4;
+const RETRY_DELAY_MS = 50;
+/** First bytes of a rollback journal whose transaction is live (zeroed once committed in PERSIST mode). */
+const JOURNAL_MAGIC = Buffer.from([0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7]);
 
 export type WalStatus = 'none' | 'applied' | 'empty' | 'invalid';
 
@@ -155,11 +160,32 @@ export interface SqliteSnapshot {
   walFrames: number;
 }
 
+/** True while a rollback-journal writer is between starting and finishing a commit. */
+async function journalLive(file: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await fs.open(`${file}-journal`, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const head = Buffer.alloc(8);
+    const { bytesRead } = await handle.read(head, 0, 8, 0);
+    return bytesRead === 8 && head.equals(JOURNAL_MAGIC);
+  } finally {
+    await handle.close();
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** Reads `file` (and `file-wal`) into a consistent in-memory image. Throws only when the main file cannot be read. */
 export async function readSqliteSnapshot(file: string): Promise<SqliteSnapshot> {
   const walPath = `${file}-wal`;
   let last: SqliteSnapshot | undefined;
   for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+    if (attempt > 0) await sleep(RETRY_DELAY_MS);
+    const liveBefore = await journalLive(file);
     const before = await fs.stat(file);
     const db = await fs.readFile(file);
     const walBefore = await statOrUndefined(walPath);
@@ -169,8 +195,9 @@ export async function readSqliteSnapshot(file: string): Promise<SqliteSnapshot> 
     const { image, frames, status } = applyWal(db, wal);
     markRollbackJournal(image);
     last = { image, db: dbSig, wal: walBefore, walStatus: status, walFrames: frames };
-    // A checkpoint between our reads would pair an old main file with a restarted WAL.
-    if (sameSig(dbSig, after) && db.length === before.size) return last;
+    // A checkpoint between our reads would pair an old main file with a restarted WAL;
+    // a live rollback journal means the main file may be half rewritten.
+    if (sameSig(dbSig, after) && db.length === before.size && !liveBefore && !(await journalLive(file))) return last;
   }
   return last!;
 }

@@ -118,6 +118,20 @@ c.execute("INSERT INTO t(v) VALUES ('a')"); c.commit(); c.close()`, db);
     assert.equal(await count(snap.image), 1);
   });
 
+  it('waits and reads again while a rollback journal is live, but not for a finished (zeroed) one', async () => {
+    py(`c = sqlite3.connect(db)
+c.execute('CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)')
+c.execute("INSERT INTO t(v) VALUES ('a')"); c.commit(); c.close()`, db);
+    await fs.writeFile(`${db}-journal`, Buffer.concat([Buffer.from('d9d505f920a163d7', 'hex'), Buffer.alloc(504)]));
+    let started = Date.now();
+    const snap = await readSqliteSnapshot(db);
+    assert.ok(Date.now() - started >= 150, 'retried with pauses');
+    assert.equal(await count(snap.image), 1, 'still returns the main file in the end');
+    await fs.writeFile(`${db}-journal`, Buffer.alloc(512)); // PERSIST mode after commit
+    started = Date.now();
+    assert.equal(await count((await readSqliteSnapshot(db)).image), 1);
+  });
+
   it('re-reads only when the main file or the WAL changed, and never writes them', async () => {
     py(`${WAL_OPEN}
 c.execute('CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)')
