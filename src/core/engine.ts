@@ -116,7 +116,7 @@ async function importSource(store: UsageStore, importer: Importer, opts: ImportO
     // Rows and cursor in one transaction: a crash never leaves a cursor ahead of its rows.
     report.changedRows += store.transaction(() => {
       const changed = store.upsert(priced);
-      store.setCursor(importer.source, file, result.cursor, { records: result.records.length, skipped: result.skipped });
+      store.setCursor(importer.source, file, result.cursor, { records: result.records.length, skipped: result.skipped, reread: result.reread });
       return changed;
     });
   }

@@ -49,6 +49,8 @@ export interface SourceRunInfo {
 export interface FileStats {
   records: number;
   skipped: number;
+  /** The file was read again from the start: these counts replace the stored ones instead of adding to them. */
+  reread?: boolean;
 }
 
 export interface SaveResult {
@@ -282,7 +284,9 @@ export class UsageStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(path) DO UPDATE SET source = excluded.source, size = excluded.size, mtime_ms = excluded.mtime_ms,
          offset = excluded.offset, head_hash = excluded.head_hash, state = excluded.state,
-         records = files.records + excluded.records, skipped = files.skipped + excluded.skipped, imported_at = excluded.imported_at`,
+         records = CASE WHEN ? THEN excluded.records ELSE files.records + excluded.records END,
+         skipped = CASE WHEN ? THEN excluded.skipped ELSE files.skipped + excluded.skipped END,
+         imported_at = excluded.imported_at`,
     ).run([
       file,
       source,
@@ -294,6 +298,8 @@ export class UsageStore {
       added.records,
       added.skipped,
       Date.now(),
+      added.reread ? 1 : 0,
+      added.reread ? 1 : 0,
     ]);
     this.dirty = true;
   }

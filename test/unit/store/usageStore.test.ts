@@ -56,6 +56,18 @@ describe('UsageStore', () => {
     assert.equal(count(s), 1, 'a later copy is dropped too');
   });
 
+  it('counts skipped lines per file, replacing the counts when a file is read again from the start', async () => {
+    const s = await UsageStore.inMemory();
+    const cursor = { size: 10, mtimeMs: 1, offset: 10, headHash: 'h' };
+    s.setCursor('codex', '/f', cursor, { records: 3, skipped: 2 });
+    s.setCursor('codex', '/f', cursor, { records: 1, skipped: 1 });
+    const skipped = () => Number(s.database.exec("SELECT skipped FROM files WHERE path = '/f'")[0].values[0][0]);
+    assert.equal(skipped(), 3);
+    s.setCursor('codex', '/f', cursor, { records: 2, skipped: 1, reread: true });
+    assert.equal(skipped(), 1);
+    assert.deepEqual(s.getCursor('/f'), { ...cursor, state: undefined });
+  });
+
   it('moves a corrupt database aside, starts fresh and says so', async () => {
     await fs.mkdir(path.dirname(file), { recursive: true });
     await fs.writeFile(file, 'SQLite format 3\0' + 'garbage'.repeat(200));
