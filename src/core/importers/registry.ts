@@ -9,6 +9,7 @@ import { aiderDeskImporter } from './aiderDesk';
 import { clineImporter, kiloCodeImporter, rooCodeImporter } from './clineFamily';
 import { kiloCliImporter, openCodeImporter } from './openCode';
 import { copilotCliImporter } from './copilotCli';
+import { aiderImporter } from './aider';
 
 export const IMPORTERS: Importer[] = [claudeCodeImporter, codexImporter, geminiCliImporter, qwenCodeImporter, continueImporter,
-  aiderDeskImporter, clineImporter, rooCodeImporter, kiloCodeImporter, openCodeImporter, kiloCliImporter, copilotCliImporter];
+  aiderDeskImporter, clineImporter, rooCodeImporter, kiloCodeImporter, openCodeImporter, kiloCliImporter, copilotCliImporter, aiderImporter];
