@@ -1,0 +1,7 @@
+// Offline pricing, per request at import time. See pricer.ts for the lookup order,
+// modelId.ts / normalize.ts for model-id normalisation, supplement.ts for rates added to genai-prices.
+
+export type { PriceOverride, PriceOverrides } from './types';
+export { normalizeModelId } from './modelId';
+export { Pricer, PRICING_RULES_VERSION, type PriceResult } from './pricer';
+export { GENAI_PRICES_VERSION } from './table';
