@@ -17,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Bump whenever the output changes: the cache key includes it. */
-export const GENERATOR_VERSION = 2;
+export const GENERATOR_VERSION = 3;
 
 /**
  * The models used, with relative weights. Only models whose prices agree between LiteLLM
@@ -171,6 +171,7 @@ class Truth {
     this.byModel = {};
     this.byProject = {};
     this.bySession = {}; // Claude sessionId or Codex rollout file stem: for investigations
+    this.longContext = []; // requests whose total input exceeds LONG_CONTEXT, with their tokens
     this.counts = {
       claudeRequests: 0,
       codexRequests: 0,
@@ -220,6 +221,7 @@ class Truth {
     if (u.input + u.cacheRead + u.cacheWrite > LONG_CONTEXT) {
       this.counts.longContextRequests++;
       this.counts.longContextByModel[model] = (this.counts.longContextByModel[model] ?? 0) + 1;
+      this.longContext.push({ model, ...u });
     }
   }
 }
@@ -354,7 +356,8 @@ class ClaudeGen {
     }
     let cacheRead = S.ctx;
     let cacheWrite = S.pending;
-    if (rng.chance(P_LONG_CONTEXT_CALL)) cacheRead = rng.int(LONG_CONTEXT - cacheWrite + 1, LONG_CONTEXT + 60_000); // rare 1M-context request
+    const longContext = rng.chance(P_LONG_CONTEXT_CALL);
+    if (longContext) cacheRead = rng.int(LONG_CONTEXT - cacheWrite + 1, LONG_CONTEXT + 60_000); // rare 1M-context request
     const input = rng.chance(0.9) ? rng.int(1, 12) : rng.int(13, 3_000);
 
     const blocks = [];
@@ -367,7 +370,7 @@ class ClaudeGen {
     const requestId = S.noRequestId ? undefined : `req_011C${rng.b58(20)}`;
     let split5m = cacheWrite;
     let split1h = 0;
-    if (S.oneHour) {
+    if (S.oneHour && !longContext) { // (long-context requests: 5-minute writes only, so their price is unambiguous)
       split1h = rng.chance(0.8) ? cacheWrite : rng.int(0, cacheWrite);
       split5m = cacheWrite - split1h;
     }
@@ -721,6 +724,7 @@ export function generate(root, { sizeMb, seed }) {
     byModel: sortKeys(truth.byModel),
     byProject: sortKeys(truth.byProject),
     bySession: truth.bySession,
+    longContext: truth.longContext,
     claudeProjectDirs: truth.claudeProjectDirs,
     codexFiles: truth.codexFiles,
   };

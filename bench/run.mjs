@@ -164,6 +164,8 @@ async function main() {
   }
   costRows.push(['total', usd(ccRep.totals.cost), usd(ourRep.totals.cost), `${cost >= 0 ? '+' : ''}${(cost * 100).toFixed(2)} %`]);
   log(table(costRows));
+  const tier = longContextCostGap(truth.longContext ?? []);
+  if (tier.requests) log(`  of which long context (${tier.requests} claude-sonnet-4-5 requests > 200k): a per-request tier bills $${tier.gap.toFixed(3)} more than ccusage's per-token one; sonnet ours − ccusage = $${((ourM['claude-sonnet-4-5']?.cost ?? 0) - (ccM['claude-sonnet-4-5']?.cost ?? 0)).toFixed(3)}`);
   log();
 
   const results = {
@@ -201,6 +203,29 @@ async function main() {
 }
 
 // ---------------------------------------------------------------- helpers
+
+/**
+ * The cost gap the long-context tier alone explains, for claude-sonnet-4-5 (the only model in
+ * MODELS with a >200k tier): Anthropic (and a per-request tier) bill every token of a request
+ * whose total input exceeds 200k at the higher rates; ccusage bills, per token type, the first
+ * 200k at the base rate and the rest at the higher one. USD per million tokens, list prices.
+ */
+function longContextCostGap(requests) {
+  const base = { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 };
+  const high = { input: 6, output: 22.5, cacheRead: 0.6, cacheWrite: 7.5 };
+  let gap = 0;
+  let n = 0;
+  for (const r of requests) {
+    if (!r.model.startsWith('claude-sonnet-4-5')) continue;
+    n++;
+    for (const k of Object.keys(base)) {
+      const perRequest = r[k] * high[k];
+      const perToken = Math.min(r[k], 200_000) * base[k] + Math.max(0, r[k] - 200_000) * high[k];
+      gap += (perRequest - perToken) / 1e6;
+    }
+  }
+  return { requests: n, gap };
+}
 function summarize(samples) {
   const med = (k) => {
     const v = samples.map((x) => x[k]).sort((a, b) => a - b);
