@@ -3,6 +3,7 @@
 import { promises as fs } from 'node:fs';
 import type { CostSource, PricedRecord, SourceId, UsageRecord } from './model';
 import { IMPORTERS } from './importers/registry';
+import { reconcileOverlaps } from './overlaps';
 import type { FileReadResult, Importer, SourceContext } from './importers/types';
 import type { UsageStore } from './store/usageStore';
 
@@ -142,6 +143,7 @@ export async function runImport(store: UsageStore, opts: ImportOptions): Promise
     sources.push(r);
     opts.onSource?.(r);
   }
+  if (reconcileOverlaps(store) > 0) store.markDirty();
   const totalRows = store.rowCount();
   const sum = (k: 'files' | 'filesRead' | 'bytesRead' | 'records' | 'changedRows' | 'skipped') => sources.reduce((a, s) => a + s[k], 0);
   return {

@@ -144,6 +144,11 @@ export class UsageStore {
     return this.dirty;
   }
 
+  /** For changes made directly on `database` (e.g. overlap rules): the next save writes them. */
+  markDirty(): void {
+    this.dirty = true;
+  }
+
   // ---- writing rows -------------------------------------------------------------------
 
   /** Runs `fn` in one transaction (much faster for bulk inserts). `fn` must be synchronous. */
