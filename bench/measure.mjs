@@ -1,6 +1,7 @@
-// Runs a command and measures its wall time and peak RSS.
+// Runs a command and measures its wall time, peak RSS and CPU time (user + sys).
 // Peak RSS comes from GNU time (%M: max RSS of the process and its waited-for children)
-// when /usr/bin/time exists, else from polling /proc/<pid>/status VmHWM (the process only).
+// when /usr/bin/time exists, else from polling /proc/<pid>/status VmHWM (the process only; no
+// CPU time then). CPU time is less disturbed than wall time by other work on the machine.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,18 +11,18 @@ const GNU_TIME = '/usr/bin/time';
 let hasGnuTime;
 function gnuTimeAvailable() {
   if (hasGnuTime === undefined) {
-    hasGnuTime = fs.existsSync(GNU_TIME) && spawnSync(GNU_TIME, ['-f', '%M', 'true']).status === 0;
+    hasGnuTime = fs.existsSync(GNU_TIME) && spawnSync(GNU_TIME, ['-f', '%M %U %S', 'true']).status === 0;
   }
   return hasGnuTime;
 }
 
 /**
- * @returns {Promise<{wallS:number, maxRssMb:number, code:number, stdout:string, stderr:string}>}
+ * @returns {Promise<{wallS:number, maxRssMb:number, cpuS:number, code:number, stdout:string, stderr:string}>}
  */
 export function measure(cmd, args, { env, cwd } = {}) {
   const useTime = gnuTimeAvailable();
   const timeFile = path.join(os.tmpdir(), `bench-time-${process.pid}-${Math.random().toString(36).slice(2)}`);
-  const argv = useTime ? [GNU_TIME, '-f', '%M', '-o', timeFile, cmd, ...args] : [cmd, ...args];
+  const argv = useTime ? [GNU_TIME, '-f', '%M %U %S', '-o', timeFile, cmd, ...args] : [cmd, ...args];
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const child = spawn(argv[0], argv.slice(1), { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -30,6 +31,7 @@ export function measure(cmd, args, { env, cwd } = {}) {
     child.stdout.on('data', (d) => out.push(d));
     child.stderr.on('data', (d) => err.push(d));
     let hwmKb = 0;
+    let cpuS = NaN;
     let poll;
     if (!useTime) {
       poll = setInterval(() => {
@@ -46,11 +48,13 @@ export function measure(cmd, args, { env, cwd } = {}) {
       if (useTime) {
         try {
           const lines = fs.readFileSync(timeFile, 'utf8').trim().split('\n');
-          hwmKb = Number(lines[lines.length - 1]); // earlier lines: "Command exited with non-zero status"
+          const [m, u, sy] = lines[lines.length - 1].split(' ').map(Number); // earlier lines: "Command exited with non-zero status"
+          hwmKb = m;
+          cpuS = u + sy;
         } catch { /* leave 0 */ }
         fs.rmSync(timeFile, { force: true });
       }
-      resolve({ wallS, maxRssMb: hwmKb / 1024, code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      resolve({ wallS, maxRssMb: hwmKb / 1024, cpuS, code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
     });
   });
 }
@@ -67,12 +71,13 @@ export async function repeat(runs, fn, label, log = console.error) {
   for (let i = 0; i < runs; i++) {
     const r = await fn(i);
     if (r.code !== 0) throw new Error(`${label}: exit ${r.code}\n${r.stderr.slice(-2000)}`);
-    samples.push({ wallS: r.wallS, maxRssMb: r.maxRssMb });
+    samples.push({ wallS: r.wallS, maxRssMb: r.maxRssMb, cpuS: r.cpuS });
     log(`  ${label} #${i + 1}: ${r.wallS.toFixed(2)} s, ${r.maxRssMb.toFixed(0)} MB`);
   }
   return {
     wallS: median(samples.map((s) => s.wallS)),
     maxRssMb: median(samples.map((s) => s.maxRssMb)),
+    cpuS: median(samples.map((s) => s.cpuS)),
     samples,
   };
 }

@@ -68,11 +68,11 @@ async function main() {
   for (let i = 0; i < runs; i++) {
     const c = await runCcusage(ccusage, DAILY_ARGS, ccEnv);
     parseJson(c, 'ccusage daily');
-    ccSamples.push({ wallS: c.wallS, maxRssMb: c.maxRssMb });
+    ccSamples.push({ wallS: c.wallS, maxRssMb: c.maxRssMb, cpuS: c.cpuS });
     fs.rmSync(db, { force: true });
     const r = await ours(['import', '--db', db, '--json']);
     importJson = parseJson(r, 'ours import (cold)');
-    coldSamples.push({ wallS: r.wallS, maxRssMb: r.maxRssMb });
+    coldSamples.push({ wallS: r.wallS, maxRssMb: r.maxRssMb, cpuS: r.cpuS });
     progress(`  run ${i + 1}/${runs}: ccusage ${ccSamples[i].wallS.toFixed(2)} s ${ccSamples[i].maxRssMb.toFixed(0)} MB | ours cold ${r.wallS.toFixed(2)} s ${r.maxRssMb.toFixed(0)} MB`);
   }
   const dbBytes = fs.statSync(db).size;
@@ -134,6 +134,8 @@ async function main() {
     ['', 'ccusage', 'ours', 'ours/ccusage', 'target', ''],
     ['cold (fresh db)', s(cc.wallS), s(cold.wallS), x(coldRatio), `≤ ${COLD_TARGET}×`, pass(checks.cold)],
     ['warm (nothing new)', s(cc.wallS), s(warm.wallS), x(warmRatio), `< ${WARM_TARGET}×`, pass(checks.warm)],
+    ['CPU user+sys (cold)', s(cc.cpuS), s(cold.cpuS), x(cold.cpuS / cc.cpuS), '', ''],
+    ['CPU user+sys (warm)', s(cc.cpuS), s(warm.cpuS), x(warm.cpuS / cc.cpuS), '', ''],
     ['peak RSS (cold)', `${cc.maxRssMb.toFixed(0)} MB`, `${cold.maxRssMb.toFixed(0)} MB`, x(rssRatio), '', ''],
     ['peak RSS (warm)', `${cc.maxRssMb.toFixed(0)} MB`, `${warm.maxRssMb.toFixed(0)} MB`, x(warm.maxRssMb / cc.maxRssMb), '', ''],
     ['database', '—', mb(dbBytes), '', '', ''],
@@ -176,7 +178,7 @@ async function main() {
     ccusage: { version: CCUSAGE_VERSION, command: [path.basename(ccusage.cmd), ...DAILY_ARGS].join(' '), ...cc, samples: ccSamples },
     ours: {
       cold: { ...cold, samples: coldSamples },
-      warm: { wallS: warm.wallS, maxRssMb: warm.maxRssMb, samples: warm.samples },
+      warm: { wallS: warm.wallS, maxRssMb: warm.maxRssMb, cpuS: warm.cpuS, samples: warm.samples },
       dbBytes,
       rows,
       mbPerMillionRows: mbPerMRows,
@@ -184,7 +186,7 @@ async function main() {
       importReport: stripSources(importJson),
       warmImportReport: stripSources(warmJson),
     },
-    ratios: { cold: coldRatio, warm: warmRatio, rss: rssRatio },
+    ratios: { cold: coldRatio, warm: warmRatio, rss: rssRatio, coldCpu: cold.cpuS / cc.cpuS, warmCpu: warm.cpuS / cc.cpuS },
     targets: { cold: COLD_TARGET, warm: WARM_TARGET, costTolerance: COST_TOLERANCE },
     accuracy: {
       oursVsCcusage: vsCc,
@@ -232,7 +234,7 @@ function summarize(samples) {
     const m = v.length >> 1;
     return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
   };
-  return { wallS: med('wallS'), maxRssMb: med('maxRssMb') };
+  return { wallS: med('wallS'), maxRssMb: med('maxRssMb'), cpuS: med('cpuS') };
 }
 function pick(r) {
   return { inputTokens: r.inputTokens, outputTokens: r.outputTokens, cacheReadTokens: r.cacheReadTokens, cacheWriteTokens: r.cacheWriteTokens, cost: r.cost, messages: r.messages };
