@@ -28,7 +28,11 @@ export function ensureCcusage(log = console.error) {
   try {
     const dir = path.dirname(req.resolve(`${native}/package.json`));
     const bin = path.join(dir, 'bin', process.platform === 'win32' ? 'ccusage.exe' : 'ccusage');
-    if (fs.existsSync(bin)) return { cmd: bin, args: [] };
+    if (fs.existsSync(bin)) {
+      // npm may unpack it without the execute bit; ccusage's launcher sets it the same way.
+      if (process.platform !== 'win32' && !(fs.statSync(bin).mode & 0o111)) fs.chmodSync(bin, 0o755);
+      return { cmd: bin, args: [] };
+    }
   } catch { /* no native package for this platform: use the launcher */ }
   return { cmd: process.execPath, args: [path.join(PREFIX, 'node_modules', 'ccusage', 'src', 'cli.js')] };
 }
