@@ -5,7 +5,7 @@ import { runImport, type ImportReport } from '../core/engine';
 import { IMPORTERS } from '../core/importers/registry';
 import { isSourceId, SOURCE_IDS, type SourceId } from '../core/model';
 import { defaultDataDir, processSourceContext } from '../core/paths';
-import { Pricer, type PriceOverrides } from '../core/pricing';
+import type { Pricer, PriceOverrides } from '../core/pricing';
 import { parsePriceOverrides } from '../core/pricing/overrides';
 import { groupBy, series } from '../core/queries/queries';
 import { endOfLocalDay, resolveTimeZone, startOfLocalDay } from '../core/queries/time';
@@ -97,26 +97,32 @@ async function openStore(flags: Map<string, string[]>): Promise<UsageStore> {
   }
 }
 
-async function loadPricer(flags: Map<string, string[]>, store: UsageStore): Promise<Pricer> {
+/** Reads and checks the price overrides now (bad files fail early); the price table itself loads only when needed. */
+async function loadPricer(flags: Map<string, string[]>, store: UsageStore): Promise<() => Promise<Pricer>> {
   const explicit = one(flags, 'prices');
   const file = explicit ? path.resolve(explicit) : path.join(path.dirname(store.file ?? '.'), 'prices.json');
-  let text: string;
+  let overrides: PriceOverrides = {};
+  let text: string | undefined;
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (e) {
-    if (!explicit && (e as NodeJS.ErrnoException).code === 'ENOENT') return new Pricer();
-    throw new UsageError(`cannot read price file ${file}: ${(e as Error).message}`);
+    if (explicit || (e as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`cannot read price file ${file}: ${(e as Error).message}`);
   }
-  let overrides: PriceOverrides;
-  try {
-    overrides = parsePriceOverrides(JSON.parse(text));
-  } catch (e) {
-    throw new UsageError(`bad price file ${file}: ${(e as Error).message}`);
+  if (text !== undefined) {
+    try {
+      overrides = parsePriceOverrides(JSON.parse(text));
+    } catch (e) {
+      throw new UsageError(`bad price file ${file}: ${(e as Error).message}`);
+    }
   }
-  return new Pricer(overrides);
+  // The bundled price table is large: a warm import with nothing new never loads it.
+  return async () => {
+    const pricing: typeof import('../core/pricing') = require('../core/pricing');
+    return new pricing.Pricer(overrides);
+  };
 }
 
-async function doImport(store: UsageStore, pricer: Pricer, only?: SourceId[]): Promise<ImportReport> {
+async function doImport(store: UsageStore, pricer: () => Promise<Pricer>, only?: SourceId[]): Promise<ImportReport> {
   const report = await runImport(store, {
     ctx: processSourceContext(),
     pricer,
@@ -256,7 +262,7 @@ async function sources(flags: Map<string, string[]>, io: Io): Promise<void> {
 
 async function reprice(flags: Map<string, string[]>, io: Io): Promise<void> {
   const store = await openStore(flags);
-  const pricer = await loadPricer(flags, store);
+  const pricer = await (await loadPricer(flags, store))();
   const changed = store.reprice((r) => pricer.price(r), pricer.fingerprint);
   await store.save();
   if (flags.has('json')) io.out(JSON.stringify({ changedRows: changed, rows: store.rowCount() }));

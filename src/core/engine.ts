@@ -1,6 +1,6 @@
 // One import run: for every enabled source, find its files, read what is new in each, price
 // the records and store them with the file's new cursor. Bad files are reported, never fatal.
-import { promises as fs } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { CostSource, PricedRecord, SourceId, UsageRecord } from './model';
 import { IMPORTERS } from './importers/registry';
 import { reconcileOverlaps } from './overlaps';
@@ -13,7 +13,8 @@ export interface PriceFn {
 
 export interface ImportOptions {
   ctx: SourceContext;
-  pricer: PriceFn;
+  /** The pricer, or a loader called only when there is something to price (keeps a warm run light). */
+  pricer: PriceFn | (() => Promise<PriceFn>);
   importers?: readonly Importer[];
   /** Sources switched off in settings are not scanned. */
   enabled?: (source: SourceId) => boolean;
@@ -58,23 +59,14 @@ export function priceRecords(records: readonly UsageRecord[], pricer: PriceFn): 
   return records.map((r) => ({ ...r, ...pricer.price(r) }));
 }
 
-async function isPresent(p: string): Promise<boolean> {
-  try {
-    await fs.stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-async function importSource(store: UsageStore, importer: Importer, opts: ImportOptions): Promise<SourceImportReport> {
+async function importSource(store: UsageStore, importer: Importer, opts: ImportOptions, getPricer: () => Promise<PriceFn>): Promise<SourceImportReport> {
   const started = performance.now();
   const rootPaths = [...new Set(importer.roots(opts.ctx))];
-  const roots = await Promise.all(rootPaths.map(async (p) => ({ path: p, found: await isPresent(p) })));
+  const roots = rootPaths.map((p) => ({ path: p, found: existsSync(p) }));
   const report: SourceImportReport = {
     source: importer.source,
     label: importer.label,
@@ -113,7 +105,7 @@ async function importSource(store: UsageStore, importer: Importer, opts: ImportO
     report.bytesRead += result.bytesRead;
     report.records += result.records.length;
     report.skipped += result.skipped;
-    const priced = priceRecords(result.records, opts.pricer);
+    const priced = result.records.length ? priceRecords(result.records, await getPricer()) : [];
     // Rows and cursor in one transaction: a crash never leaves a cursor ahead of its rows.
     report.changedRows += store.transaction(() => {
       const changed = store.upsert(priced);
@@ -138,8 +130,10 @@ export async function runImport(store: UsageStore, opts: ImportOptions): Promise
   const before = store.rowCount();
   const importers = (opts.importers ?? IMPORTERS).filter((i) => !opts.enabled || opts.enabled(i.source));
   const sources: SourceImportReport[] = [];
+  let pricer: Promise<PriceFn> | undefined;
+  const getPricer = () => (pricer ??= typeof opts.pricer === 'function' ? opts.pricer() : Promise.resolve(opts.pricer));
   for (const importer of importers) {
-    const r = await importSource(store, importer, opts);
+    const r = await importSource(store, importer, opts, getPricer);
     sources.push(r);
     opts.onSource?.(r);
   }

@@ -1,15 +1,30 @@
 // Number formats shared by the CLI, the status bar and the webview (no Node or DOM APIs here).
 
+// Grouping by hand, not toLocaleString: the first Intl number format costs ~100 ms of ICU start-up,
+// which a CLI run would pay just to print a table.
+function group(digits: string): string {
+  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
 /** Exact integer with thousands separators: 98,765,432. */
-export const formatInt = (n: number): string => Math.round(n).toLocaleString('en-US');
+export function formatInt(n: number): string {
+  const r = Math.round(n);
+  return (r < 0 ? '-' : '') + group(String(Math.abs(r)));
+}
 
 /** Dollars: two decimals from $1 up, four significant digits below ($0.004213), so a real cost never reads $0.00. */
 export function formatUsd(n: number): string {
-  if (n === 0) return '$0.00';
+  if (n === 0 || !Number.isFinite(n)) return '$0.00';
   const sign = n < 0 ? '-' : '';
   const a = Math.abs(n);
-  if (a >= 1) return `${sign}$${a.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-  return `${sign}$${a.toLocaleString('en-US', { maximumSignificantDigits: 4, maximumFractionDigits: 20 })}`;
+  if (a >= 0.995) {
+    const [int, frac] = a.toFixed(2).split('.');
+    return `${sign}$${group(int)}.${frac}`;
+  }
+  const decimals = Math.min(20, Math.max(2, 3 - Math.floor(Math.log10(a))));
+  let text = a.toFixed(decimals);
+  while (text.endsWith('0') && text.length - text.indexOf('.') > 3) text = text.slice(0, -1);
+  return `${sign}$${text}`;
 }
 
 /** Compact form for chart axes and badges: 1.2K, 3.4M, 5.6B. Never the only place a number is shown. */

@@ -1,7 +1,7 @@
 // Incremental file reading shared by every importer: read only what was appended since the
 // last import, notice truncation and rewrites, and never lose a line still being written.
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, statSync } from 'node:fs';
 import type { UsageRecord } from '../model';
 import type { FileCursor, FileReadResult } from './types';
 
@@ -63,12 +63,12 @@ export function unchanged(stat: { size: number; mtimeMs: number }, cursor: FileC
  * again next time (dedupe keys make that harmless) and a half-written line is never lost.
  */
 export async function readJsonlIncrement<S>(file: string, cursor: FileCursor | undefined, parser: JsonlParser<S>): Promise<FileReadResult> {
+  // The common case on a warm import: one cheap synchronous stat, nothing opened.
+  if (cursor && unchanged(statSync(file), cursor)) return nothingNew(cursor);
   const handle = await fs.open(file, 'r');
   try {
     const stat = await handle.stat();
-    if (unchanged(stat, cursor)) {
-      return { records: [], cursor: cursor!, skipped: 0, bytesRead: 0, reread: false };
-    }
+    if (unchanged(stat, cursor)) return nothingNew(cursor!);
     const { start, reread } = await resumePoint(handle, stat.size, cursor);
     const state: S = start > 0 && cursor?.state !== undefined ? (cursor.state as S) : parser.initialState(file);
 
@@ -143,10 +143,8 @@ export async function readWholeFile(
   cursor: FileCursor | undefined,
   parse: (content: Buffer, file: string) => { records: UsageRecord[]; skipped: number },
 ): Promise<FileReadResult> {
-  const stat = await fs.stat(file);
-  if (unchanged(stat, cursor)) {
-    return { records: [], cursor: cursor!, skipped: 0, bytesRead: 0, reread: false };
-  }
+  const stat = statSync(file);
+  if (unchanged(stat, cursor)) return nothingNew(cursor!);
   const content = await fs.readFile(file);
   const { records, skipped } = parse(content, file);
   return {
@@ -156,6 +154,10 @@ export async function readWholeFile(
     bytesRead: content.length,
     reread: !!cursor,
   };
+}
+
+function nothingNew(cursor: FileCursor): FileReadResult {
+  return { records: [], cursor, skipped: 0, bytesRead: 0, reread: false };
 }
 
 function isCompleteJson(text: string): boolean {

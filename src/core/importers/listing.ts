@@ -1,11 +1,13 @@
 // Finding files under a source's roots, tolerant of folders that vanish mid-scan.
-import { promises as fs } from 'node:fs';
+// Synchronous on purpose: a scan is thousands of tiny metadata calls, which run several times
+// faster without a thread-pool round trip each; imports run in the CLI or a worker thread.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** True when `p` exists (file or folder). */
 export async function exists(p: string): Promise<boolean> {
   try {
-    await fs.stat(p);
+    fs.statSync(p);
     return true;
   } catch {
     return false;
@@ -25,7 +27,7 @@ export async function walkFiles(
   const out: string[] = [];
   let rootStat;
   try {
-    rootStat = await fs.stat(root);
+    rootStat = fs.statSync(root);
   } catch {
     return out;
   }
@@ -35,7 +37,7 @@ export async function walkFiles(
     const dir = stack.pop()!;
     let entries;
     try {
-      entries = await fs.readdir(dir, { withFileTypes: true });
+      entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch {
       continue;
     }

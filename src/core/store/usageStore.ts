@@ -309,12 +309,19 @@ export class UsageStore {
     this.dirty = true;
   }
 
+  /**
+   * Records a source's last scan. A scan that found nothing new only moves `last_import`, which
+   * does not by itself make the file worth rewriting: it is saved with the next real change.
+   */
   setSourceRun(info: SourceRunInfo): void {
+    const roots = JSON.stringify(info.roots);
+    const error = info.lastError ?? null;
+    const [prev] = this.db.exec('SELECT roots, files, last_error FROM source_runs WHERE source = ?', [info.source])[0]?.values ?? [];
     this.stmt(
       `INSERT INTO source_runs (source, roots, files, last_import, last_error) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT(source) DO UPDATE SET roots = excluded.roots, files = excluded.files, last_import = excluded.last_import, last_error = excluded.last_error`,
-    ).run([info.source, JSON.stringify(info.roots), info.files, info.lastImport, info.lastError ?? null]);
-    this.dirty = true;
+    ).run([info.source, roots, info.files, info.lastImport, error]);
+    if (!prev || prev[0] !== roots || Number(prev[1]) !== info.files || prev[2] !== error) this.dirty = true;
   }
 
   // ---- re-pricing ---------------------------------------------------------------------
