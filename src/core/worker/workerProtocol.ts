@@ -1,0 +1,98 @@
+// The typed RPC between the extension host and the engine worker (worker_threads). The worker
+// owns the sql.js database; the host only sends calls and receives results and events.
+// Everything here is structured-clone safe.
+import type { BadgeQuery, BadgeSummary } from '../badge';
+import type { ImportReport } from '../engine';
+import type { SourceId, UsageRecord } from '../model';
+import type { PriceOverrides } from '../pricing';
+import type { FilterOptions, TablePage, TableSort, ViewQuery } from '../queries/types';
+import type { SourceStatus } from '../sources';
+import type { DashboardData } from '../../shared/protocol';
+import type { SourceContext } from '../importers/types';
+
+/** What the worker needs to import: where to look, what is switched off, and the user's prices. */
+export interface EngineConfig {
+  /** SourceContext minus `env` functions: plain data (env is copied from the host's process). */
+  ctx: SourceContext;
+  disabledSources: SourceId[];
+  priceOverrides: PriceOverrides;
+}
+
+/** Given to the worker at start (workerData). */
+export interface EngineWorkerData {
+  dbFile: string;
+  wasmPath: string;
+  config: EngineConfig;
+  /** How often to take in rows another window saved (ms). */
+  refreshIntervalMs?: number;
+  /** Debounce of saves after a change (ms). */
+  saveDelayMs?: number;
+}
+
+export interface ImportSummary {
+  newRows: number;
+  changedRows: number;
+  errors: string[];
+  durationMs: number;
+  /** Repeated from the report for logs. */
+  filesRead: number;
+}
+
+export function summariseImport(r: ImportReport): ImportSummary {
+  return { newRows: r.newRows, changedRows: r.changedRows, errors: r.errors, durationMs: r.durationMs, filesRead: r.filesRead };
+}
+
+export interface ViewAt {
+  view: ViewQuery;
+  timeZone: string;
+  /** The instant range presets are relative to (the host's clock). */
+  now: number;
+}
+
+export interface ExportRequest extends ViewAt {
+  sort: TableSort;
+  format: 'csv' | 'json';
+  /** Absolute file path; undefined = return the content as text instead of writing a file. */
+  file?: string;
+}
+
+/** method → [params, result] */
+export interface EngineMethods {
+  configure: [EngineConfig, { repriced: number | null }];
+  importNow: [{ reason: string }, ImportSummary];
+  recordUsage: [{ records: UsageRecord[] }, { changed: number }];
+  initData: [{ workspaceFolders: string[] }, { options: FilterOptions; workspaceHasUsage: boolean; lastImport: number | null }];
+  filterOptions: [Record<string, never>, FilterOptions];
+  dashboard: [ViewAt, DashboardData];
+  page: [ViewAt & { sort: TableSort; offset: number; limit: number }, TablePage];
+  exportRows: [ExportRequest, { rows: number; text?: string }];
+  sources: [Record<string, never>, SourceStatus[]];
+  badge: [BadgeQuery, BadgeSummary];
+  /** The folders (or files) to watch: roots of enabled sources that exist. */
+  watchRoots: [Record<string, never>, { path: string; isDirectory: boolean }[]];
+  reprice: [Record<string, never>, { changed: number; rows: number }];
+  reset: [Record<string, never>, null];
+  /** Saves now if anything changed (before the window closes). */
+  flush: [Record<string, never>, null];
+  info: [Record<string, never>, { dbFile: string; rows: number; bytes: number; warnings: string[] }];
+}
+
+export type EngineMethod = keyof EngineMethods;
+export type ParamsOf<M extends EngineMethod> = EngineMethods[M][0];
+export type ResultOf<M extends EngineMethod> = EngineMethods[M][1];
+
+/** Unsolicited news from the worker. */
+export type EngineEvent =
+  /** Rows were added, changed or removed (an import, a merge from another window, a reset, a re-price). */
+  | { type: 'dataChanged'; lastImport: number | null; reason: string }
+  | { type: 'importState'; importing: boolean; error: string | null }
+  /** Something the user should know (a corrupt database moved aside, a failed save). */
+  | { type: 'warning'; message: string }
+  | { type: 'log'; message: string };
+
+export type HostToWorker = { kind: 'call'; id: number; method: EngineMethod; params: unknown };
+
+export type WorkerToHost =
+  | { kind: 'result'; id: number; ok: true; value: unknown }
+  | { kind: 'result'; id: number; ok: false; error: string }
+  | { kind: 'event'; event: EngineEvent };

@@ -1,0 +1,203 @@
+import { strict as assert } from 'node:assert';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { UsageRecord } from '../../../src/core/model';
+import { EngineService, type Pricing } from '../../../src/core/worker/engineService';
+import type { EngineConfig, EngineEvent } from '../../../src/core/worker/workerProtocol';
+import type { ViewQuery } from '../../../src/core/queries/types';
+import { appendWorkspaceRequest, FIXTURE_REQUESTS, writeFixtures, type FixturePaths } from '../../e2e/fixtures/logs';
+import { tempDir } from '../../support/tempDir';
+
+/** $1 per million tokens of any kind, or the override's input rate; "unknown-*" models unpriced. */
+function fakePricer(overrides: Record<string, { input: number; output: number }>): Pricing {
+  return {
+    fingerprint: JSON.stringify(overrides),
+    price(r: UsageRecord) {
+      const model = r.modelRaw.replace(/-\d{8}$/, '');
+      if (r.reportedCost !== undefined) return { model, cost: r.reportedCost, costSource: 'reported' };
+      if (model.startsWith('unknown')) return { model, cost: 0, costSource: 'unpriced' };
+      const rate = overrides[model]?.input ?? 1;
+      return { model, cost: ((r.inputTokens + r.outputTokens + r.cacheReadTokens + r.cacheWriteTokens) * rate) / 1e6, costSource: 'estimated' };
+    },
+  };
+}
+
+function configOf(p: FixturePaths, over: Partial<EngineConfig> = {}): EngineConfig {
+  return {
+    ctx: { home: p.home, env: { CLAUDE_CONFIG_DIR: p.claudeConfigDir, CODEX_HOME: p.codexHome }, platform: 'linux', extraPaths: {}, workspaceFolders: [p.workspace] },
+    disabledSources: [],
+    priceOverrides: {},
+    ...over,
+  };
+}
+
+const ALL: ViewQuery = { projects: [], range: { preset: 'all' }, models: [], sources: [], granularity: 'day' };
+
+describe('EngineService', () => {
+  let fx: FixturePaths;
+  let dbFile: string;
+  let events: EngineEvent[];
+  const open: EngineService[] = [];
+
+  async function start(over: Partial<Parameters<typeof EngineService.open>[0]> = {}, config?: EngineConfig): Promise<EngineService> {
+    const s = await EngineService.open({
+      dbFile,
+      config: config ?? configOf(fx),
+      emit: (e) => events.push(e),
+      makePricer: fakePricer,
+      saveDelayMs: 20,
+      ...over,
+    });
+    open.push(s);
+    return s;
+  }
+
+  beforeEach(async () => {
+    const dir = await tempDir();
+    fx = writeFixtures(dir);
+    dbFile = path.join(dir, 'storage', 'usage.db');
+    events = [];
+  });
+
+  afterEach(async () => {
+    for (const s of open.splice(0)) await s.dispose();
+  });
+
+  it('imports the logs, says so, and saves soon after', async () => {
+    const s = await start();
+    const r = await s.handle('importNow', { reason: 'test' });
+    assert.equal(r.newRows, FIXTURE_REQUESTS.workspace + FIXTURE_REQUESTS.other);
+    assert.deepEqual(
+      events.filter((e) => e.type === 'importState').map((e) => (e as { importing: boolean }).importing),
+      [true, false],
+    );
+    const changed = events.find((e) => e.type === 'dataChanged');
+    assert.ok(changed && changed.type === 'dataChanged' && changed.lastImport !== null);
+    await new Promise((res) => setTimeout(res, 150));
+    assert.ok((await fs.stat(dbFile)).size > 0, 'saved after the debounce');
+
+    const init = await s.handle('initData', { workspaceFolders: [fx.workspace] });
+    assert.equal(init.workspaceHasUsage, true);
+    assert.equal(init.options.projects.length, 2);
+    const ws = await s.handle('dashboard', { view: { ...ALL, projects: [fx.workspace] }, timeZone: 'UTC', now: Date.now() });
+    assert.equal(ws.totals.messages, FIXTURE_REQUESTS.workspace);
+    const page = await s.handle('page', { view: ALL, sort: { column: 'ts', dir: 'desc' }, offset: 0, limit: 2, timeZone: 'UTC', now: Date.now() });
+    assert.equal(page.rows.length, 2);
+    assert.equal(page.total, 6);
+    const badge = await s.handle('badge', { period: 'today', projects: [fx.workspace], timeZone: 'UTC', now: Date.now() });
+    assert.equal(badge.current.messages, FIXTURE_REQUESTS.workspace);
+  });
+
+  it('a second import finds nothing new, and an appended request only', async () => {
+    const s = await start();
+    await s.handle('importNow', { reason: 'first' });
+    assert.equal((await s.handle('importNow', { reason: 'again' })).newRows, 0);
+    appendWorkspaceRequest(fx, 9);
+    assert.equal((await s.handle('importNow', { reason: 'append' })).newRows, 1);
+  });
+
+  it('folds import requests made while one is queued into one run', async () => {
+    const s = await start();
+    const [a, b, c] = await Promise.all([s.handle('importNow', { reason: '1' }), s.handle('importNow', { reason: '2' }), s.handle('importNow', { reason: '3' })]);
+    assert.equal(a, b);
+    assert.equal(b, c);
+    assert.equal(events.filter((e) => e.type === 'importState' && e.importing).length, 1);
+  });
+
+  it('records API usage priced like the rest, once per dedupe key', async () => {
+    const s = await start();
+    const rec: UsageRecord = { source: 'api', dedupeKey: 'k', ts: Date.now(), project: '/p', modelRaw: 'gpt-5', sessionId: '', inputTokens: 1_000_000, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, reasoningTokens: 0 };
+    assert.equal((await s.handle('recordUsage', { records: [rec] })).changed, 1);
+    assert.equal((await s.handle('recordUsage', { records: [rec] })).changed, 0);
+    const d = await s.handle('dashboard', { view: ALL, timeZone: 'UTC', now: Date.now() });
+    assert.equal(d.totals.cost, 1);
+    assert.ok(events.some((e) => e.type === 'dataChanged' && /API/.test(e.reason)));
+  });
+
+  it('re-prices everything when the price overrides change, and only then', async () => {
+    const s = await start();
+    await s.handle('importNow', { reason: 'x' });
+    const before = (await s.handle('dashboard', { view: ALL, timeZone: 'UTC', now: Date.now() })).totals.cost;
+    assert.deepEqual(await s.handle('configure', configOf(fx)), { repriced: null });
+    const r = await s.handle('configure', configOf(fx, { priceOverrides: { 'claude-sonnet-4-5': { input: 2, output: 2 } } }));
+    assert.ok(r.repriced && r.repriced > 0);
+    const after = (await s.handle('dashboard', { view: ALL, timeZone: 'UTC', now: Date.now() })).totals.cost;
+    assert.ok(after > before);
+  });
+
+  it('re-prices on open when the stored prices are stale', async () => {
+    const a = await start();
+    await a.handle('importNow', { reason: 'x' });
+    await a.handle('flush', {});
+    await a.dispose();
+    open.length = 0;
+    events = [];
+    const b = await start({}, configOf(fx, { priceOverrides: { 'gpt-5-codex': { input: 5, output: 5 } } }));
+    assert.ok(events.some((e) => e.type === 'log' && /Re-priced/.test(e.message)));
+    assert.ok(events.some((e) => e.type === 'dataChanged'));
+    await b.handle('flush', {});
+  });
+
+  it('takes in rows another window saved and says the data changed', async () => {
+    const a = await start({ refreshIntervalMs: 30 });
+    await a.handle('flush', {});
+    const other = await start();
+    await other.handle('importNow', { reason: 'other window' });
+    await other.handle('flush', {});
+    events = [];
+    await new Promise((res) => setTimeout(res, 200));
+    assert.ok(events.some((e) => e.type === 'dataChanged' && /another window/.test(e.reason)), JSON.stringify(events));
+    assert.equal((await a.handle('info', {})).rows, 6);
+  });
+
+  it('exports every row of the view, in pages, as CSV or JSON', async () => {
+    const s = await start();
+    const records: UsageRecord[] = Array.from({ length: 2345 }, (_, i) => ({
+      source: 'api',
+      dedupeKey: `k${i}`,
+      ts: Date.UTC(2026, 0, 1) + i * 1000,
+      project: i % 2 ? '/w/a' : '=cmd|/c calc',
+      modelRaw: 'm',
+      sessionId: 's',
+      inputTokens: i,
+      outputTokens: 1,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      cacheWrite1hTokens: 0,
+      reasoningTokens: 0,
+    }));
+    await s.handle('recordUsage', { records });
+    const file = path.join(path.dirname(dbFile), 'out.csv');
+    const r = await s.handle('exportRows', { view: ALL, sort: { column: 'ts', dir: 'asc' }, format: 'csv', timeZone: 'UTC', now: Date.now(), file });
+    assert.equal(r.rows, 2345);
+    const lines = (await fs.readFile(file, 'utf8')).split('\r\n');
+    assert.equal(lines.length, 2345 + 2); // header + rows + the empty string after the last CRLF
+    assert.match(lines[0], /^timestamp_utc,local_time,project,/);
+    assert.match(lines[1], /^2026-01-01T00:00:00\.000Z,2026-01-01 00:00:00,"'=cmd\|\/c calc",m,m,api,s,0,1,/);
+    const json = await s.handle('exportRows', { view: { ...ALL, projects: ['/w/a'] }, sort: { column: 'ts', dir: 'desc' }, format: 'json', timeZone: 'UTC', now: Date.now() });
+    const parsed = JSON.parse(json.text!);
+    assert.equal(parsed.length, 1172);
+    assert.equal(parsed[0].project, '/w/a');
+    assert.deepEqual(await fs.readdir(path.dirname(file)).then((f) => f.filter((x) => x.endsWith('.tmp'))), []);
+  });
+
+  it('lists the source roots that exist, for watching, without switched-off sources', async () => {
+    const s = await start();
+    const roots = (await s.handle('watchRoots', {})).map((r) => r.path);
+    assert.ok(roots.includes(path.join(fx.claudeConfigDir, 'projects')));
+    assert.ok(roots.includes(path.join(fx.codexHome, 'sessions')));
+    assert.ok(roots.every((r) => !r.includes('archived_sessions')), 'missing folders are left out');
+    await s.handle('configure', configOf(fx, { disabledSources: ['codex'] }));
+    assert.ok((await s.handle('watchRoots', {})).every((r) => !r.path.startsWith(fx.codexHome)));
+  });
+
+  it('reset empties the database and tells the host', async () => {
+    const s = await start();
+    await s.handle('importNow', { reason: 'x' });
+    events = [];
+    await s.handle('reset', {});
+    assert.equal((await s.handle('info', {})).rows, 0);
+    assert.ok(events.some((e) => e.type === 'dataChanged' && e.reason === 'reset'));
+    assert.equal((await s.handle('importNow', { reason: 'after reset' })).newRows, 6, 'the logs are imported again');
+  });
+});
