@@ -9,6 +9,8 @@ const dev = watch || process.argv.includes('--dev');
 mkdirSync('dist', { recursive: true });
 // sql.js loads its wasm from a path we give it (wasmBinary), so ship the file beside the bundles.
 copyFileSync('node_modules/sql.js/dist/sql-wasm.wasm', 'dist/sql-wasm.wasm');
+// The dashboard's icons: the webview may load files from dist/ only (localResourceRoots).
+for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/${f}`);
 
 const nodeCommon = {
   bundle: true,

@@ -1,0 +1,111 @@
+// The status bar badge: cost for the chosen period and scope ("$(graph) $3.21 today"), with a
+// tooltip of today, this month and the top models. Re-queried whenever data or settings change.
+import * as vscode from 'vscode';
+import { badgeText, badgeTooltip, type BadgeSummary } from '../core/badge';
+import type { EngineConnection } from './engineConnection';
+import type { Settings } from './settings';
+
+export const SHOW_DASHBOARD_COMMAND = 'aiUsage.showDashboard';
+
+/** Folders of the open workspace on disk (usage is keyed by absolute project path). */
+export function workspaceFolderPaths(): string[] {
+  return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+}
+
+export class StatusBadge implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  private readonly disposables: vscode.Disposable[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private queued = false;
+  private running = false;
+  /** For tests and logs: what the badge last showed. */
+  lastSummary: BadgeSummary | undefined;
+
+  constructor(
+    private readonly engine: EngineConnection,
+    private readonly settings: Settings,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.item = vscode.window.createStatusBarItem('aiUsage.badge', vscode.StatusBarAlignment.Right, 100);
+    this.item.name = 'AI Usage';
+    this.item.command = SHOW_DASHBOARD_COMMAND;
+    this.item.text = '$(graph) AI usage…';
+    this.item.accessibilityInformation = { label: 'AI usage cost, loading', role: 'button' };
+    this.disposables.push(
+      this.item,
+      engine.onDataChanged(() => this.refresh()),
+      engine.onImportState(() => this.refresh()),
+      settings.onDidChange((c) => {
+        if (c.affects('statusBar') || c.affects('timeZone')) this.refresh();
+      }),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.refresh()),
+    );
+    // Periods roll over at midnight and "last import 3 min ago" ages: refresh now and then.
+    this.timer = setInterval(() => this.refresh(), 60_000);
+    this.refresh();
+  }
+
+  get text(): string {
+    return this.item.text;
+  }
+
+  get tooltipText(): string {
+    const t = this.item.tooltip;
+    return typeof t === 'string' ? t : (t?.value ?? '');
+  }
+
+  get visible(): boolean {
+    return this.settings.current.badge.enabled;
+  }
+
+  /** Re-queries the worker; calls while one is running are folded into one more. */
+  refresh(): void {
+    if (this.running) {
+      this.queued = true;
+      return;
+    }
+    void this.update();
+  }
+
+  private async update(): Promise<void> {
+    const s = this.settings.current;
+    if (!s.badge.enabled) {
+      this.item.hide();
+      return;
+    }
+    this.running = true;
+    try {
+      const now = Date.now();
+      const summary = await this.engine.call('badge', {
+        period: s.badge.period,
+        projects: s.badge.scope === 'workspace' ? workspaceFolderPaths() : [],
+        timeZone: s.timeZone,
+        now,
+      });
+      this.lastSummary = summary;
+      this.item.text = badgeText(summary) + (this.engine.importing && summary.lastImport === null ? ' $(sync~spin)' : '');
+      const tip = new vscode.MarkdownString(badgeTooltip(summary, now), true);
+      tip.isTrusted = false;
+      this.item.tooltip = tip;
+      this.item.accessibilityInformation = { label: `AI usage: ${this.item.text.replace(/\$\([^)]*\)\s*/g, '')}. Open the dashboard.`, role: 'button' };
+      this.item.backgroundColor = undefined;
+      this.item.show();
+    } catch (e) {
+      this.log.warn(`badge update failed: ${(e as Error).message}`);
+      this.item.text = '$(graph) AI usage $(warning)';
+      this.item.tooltip = `AI Usage could not read the usage database: ${(e as Error).message}`;
+      this.item.show();
+    } finally {
+      this.running = false;
+      if (this.queued) {
+        this.queued = false;
+        void this.update();
+      }
+    }
+  }
+
+  dispose(): void {
+    clearInterval(this.timer);
+    for (const d of this.disposables) d.dispose();
+  }
+}
