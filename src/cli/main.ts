@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { runImport, type ImportReport } from '../core/engine';
+import { listSources, nothingChanged, snapshotFiles, writeManifest, type SourceListing } from '../core/quickCheck';
 import { IMPORTERS } from '../core/importers/registry';
 import { isSourceId, SOURCE_IDS, type SourceId } from '../core/model';
 import { defaultDataDir, processSourceContext } from '../core/paths';
@@ -81,8 +82,12 @@ function sourcesOf(flags: Map<string, string[]>): SourceId[] | undefined {
   return list as SourceId[];
 }
 
+function dbPathOf(flags: Map<string, string[]>): string {
+  return path.resolve(one(flags, 'db') ?? path.join(defaultDataDir(), 'usage.db'));
+}
+
 async function openStore(flags: Map<string, string[]>): Promise<UsageStore> {
-  const file = path.resolve(one(flags, 'db') ?? path.join(defaultDataDir(), 'usage.db'));
+  const file = dbPathOf(flags);
   try {
     const st = await fs.stat(file);
     if (st.isDirectory()) throw new UsageError(`--db ${file} is a folder, not a database file`);
@@ -98,9 +103,9 @@ async function openStore(flags: Map<string, string[]>): Promise<UsageStore> {
 }
 
 /** Reads and checks the price overrides now (bad files fail early); the price table itself loads only when needed. */
-async function loadPricer(flags: Map<string, string[]>, store: UsageStore): Promise<() => Promise<Pricer>> {
+async function loadPricer(flags: Map<string, string[]>): Promise<() => Promise<Pricer>> {
   const explicit = one(flags, 'prices');
-  const file = explicit ? path.resolve(explicit) : path.join(path.dirname(store.file ?? '.'), 'prices.json');
+  const file = explicit ? path.resolve(explicit) : path.join(path.dirname(dbPathOf(flags)), 'prices.json');
   let overrides: PriceOverrides = {};
   let text: string | undefined;
   try {
@@ -122,14 +127,44 @@ async function loadPricer(flags: Map<string, string[]>, store: UsageStore): Prom
   };
 }
 
-async function doImport(store: UsageStore, pricer: () => Promise<Pricer>, only?: SourceId[]): Promise<ImportReport> {
-  const report = await runImport(store, {
-    ctx: processSourceContext(),
-    pricer,
-    enabled: only ? (s) => only.includes(s) : undefined,
-  });
+/**
+ * Imports what is new. When the manifest shows that no source file and not the database changed
+ * since the last import, the database is not even opened (see quickCheck.ts).
+ */
+async function doImport(flags: Map<string, string[]>, only?: SourceId[]): Promise<{ report: ImportReport; store?: UsageStore }> {
+  const started = performance.now();
+  const pricer = await loadPricer(flags);
+  const ctx = processSourceContext();
+  const importers = IMPORTERS.filter((i) => !only || only.includes(i.source));
+  const listing = await listSources(importers, ctx);
+  const files = snapshotFiles(listing);
+  const dbFile = dbPathOf(flags);
+  const quick = nothingChanged(dbFile, listing, files);
+  if (quick) return { report: unchangedReport(listing, quick.rows, performance.now() - started) };
+  const store = await openStore(flags);
+  const report = await runImport(store, { ctx, pricer, importers, listing });
   await store.save();
-  return report;
+  await writeManifest(dbFile, listing, files, report.totalRows);
+  return { report, store };
+}
+
+function unchangedReport(listing: readonly SourceListing[], rows: number, ms: number): ImportReport {
+  const sources = listing.map((l) => ({
+    source: l.source,
+    label: l.label,
+    roots: l.roots,
+    files: l.files.length,
+    filesRead: 0,
+    bytesRead: 0,
+    records: 0,
+    changedRows: 0,
+    skipped: 0,
+    errors: [],
+    durationMs: 0,
+  }));
+  const files = sources.reduce((a, s) => a + s.files, 0);
+  const durationMs = Math.round(ms);
+  return { sources, files, filesRead: 0, bytesRead: 0, records: 0, newRows: 0, changedRows: 0, skipped: 0, errors: [], durationMs, totalRows: rows };
 }
 
 function printImport(r: ImportReport, io: Io): void {
@@ -197,12 +232,14 @@ async function report(kind: string | undefined, flags: Map<string, string[]>, io
     throw new UsageError((e as Error).message);
   }
   const filter = filterOf(flags, tz);
-  const store = await openStore(flags);
-  for (const w of store.warnings) io.err(`warning: ${w}`);
+  let store: UsageStore | undefined;
   if (!flags.has('no-import')) {
-    const r = await doImport(store, await loadPricer(flags, store));
-    for (const e of r.errors) io.err(`warning: ${e}`);
+    const r = await doImport(flags);
+    for (const e of r.report.errors) io.err(`warning: ${e}`);
+    store = r.store;
   }
+  store ??= await openStore(flags);
+  for (const w of store.warnings) io.err(`warning: ${w}`);
   const rows = spec.period
     ? series(store.database, filter, spec.period, tz).map((p) => ({ key: p.key, ...jsonSums(p) }))
     : groupBy(store.database, filter, spec.group!).map((g) => ({ key: g.key, ...jsonSums(g) }));
@@ -262,7 +299,7 @@ async function sources(flags: Map<string, string[]>, io: Io): Promise<void> {
 
 async function reprice(flags: Map<string, string[]>, io: Io): Promise<void> {
   const store = await openStore(flags);
-  const pricer = await (await loadPricer(flags, store))();
+  const pricer = await (await loadPricer(flags))();
   const changed = store.reprice((r) => pricer.price(r), pricer.fingerprint);
   await store.save();
   if (flags.has('json')) io.out(JSON.stringify({ changedRows: changed, rows: store.rowCount() }));
@@ -290,9 +327,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     if (command === 'import') {
-      const store = await openStore(flags);
-      for (const w of store.warnings) io.err(`warning: ${w}`);
-      const r = await doImport(store, await loadPricer(flags, store), sourcesOf(flags));
+      const { report: r, store } = await doImport(flags, sourcesOf(flags));
+      for (const w of store?.warnings ?? []) io.err(`warning: ${w}`);
       if (flags.has('json')) io.out(JSON.stringify(r));
       else printImport(r, io);
     } else if (command === 'sources') {

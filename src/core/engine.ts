@@ -1,9 +1,9 @@
 // One import run: for every enabled source, find its files, read what is new in each, price
 // the records and store them with the file's new cursor. Bad files are reported, never fatal.
-import { existsSync } from 'node:fs';
 import type { CostSource, PricedRecord, SourceId, UsageRecord } from './model';
 import { IMPORTERS } from './importers/registry';
 import { reconcileOverlaps } from './overlaps';
+import { listSources, type SourceListing } from './quickCheck';
 import type { FileReadResult, Importer, SourceContext } from './importers/types';
 import type { UsageStore } from './store/usageStore';
 
@@ -18,6 +18,8 @@ export interface ImportOptions {
   importers?: readonly Importer[];
   /** Sources switched off in settings are not scanned. */
   enabled?: (source: SourceId) => boolean;
+  /** Files already listed for these importers (see quickCheck.listSources); listed here otherwise. */
+  listing?: readonly SourceListing[];
   /** Called after each source, e.g. to update a progress bar. */
   onSource?: (report: SourceImportReport) => void;
 }
@@ -63,10 +65,14 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-async function importSource(store: UsageStore, importer: Importer, opts: ImportOptions, getPricer: () => Promise<PriceFn>): Promise<SourceImportReport> {
+async function importSource(
+  store: UsageStore,
+  importer: Importer,
+  listing: SourceListing,
+  getPricer: () => Promise<PriceFn>,
+): Promise<SourceImportReport> {
   const started = performance.now();
-  const rootPaths = [...new Set(importer.roots(opts.ctx))];
-  const roots = rootPaths.map((p) => ({ path: p, found: existsSync(p) }));
+  const { roots, files } = listing;
   const report: SourceImportReport = {
     source: importer.source,
     label: importer.label,
@@ -77,18 +83,9 @@ async function importSource(store: UsageStore, importer: Importer, opts: ImportO
     records: 0,
     changedRows: 0,
     skipped: 0,
-    errors: [],
+    errors: listing.error ? [`Listing files failed: ${listing.error}`] : [],
     durationMs: 0,
   };
-  let files: string[] = [];
-  try {
-    files = await importer.listFiles(
-      roots.filter((r) => r.found).map((r) => r.path),
-      opts.ctx,
-    );
-  } catch (e) {
-    report.errors.push(`Listing files failed: ${message(e)}`);
-  }
   report.files = files.length;
   const cursors = store.cursors(importer.source);
   for (const file of files) {
@@ -132,8 +129,10 @@ export async function runImport(store: UsageStore, opts: ImportOptions): Promise
   const sources: SourceImportReport[] = [];
   let pricer: Promise<PriceFn> | undefined;
   const getPricer = () => (pricer ??= typeof opts.pricer === 'function' ? opts.pricer() : Promise.resolve(opts.pricer));
+  const listings = opts.listing ?? (await listSources(importers, opts.ctx));
   for (const importer of importers) {
-    const r = await importSource(store, importer, opts, getPricer);
+    const listing = listings.find((l) => l.source === importer.source) ?? (await listSources([importer], opts.ctx))[0];
+    const r = await importSource(store, importer, listing, getPricer);
     sources.push(r);
     opts.onSource?.(r);
   }
