@@ -1,7 +1,7 @@
 // Incremental file reading shared by every importer: read only what was appended since the
 // last import, notice truncation and rewrites, and never lose a line still being written.
 import { createHash } from 'node:crypto';
-import { promises as fs, statSync } from 'node:fs';
+import * as fs from 'node:fs';
 import type { UsageRecord } from '../model';
 import type { FileCursor, FileReadResult } from './types';
 
@@ -31,23 +31,23 @@ function hashHead(buf: Buffer): string {
   return createHash('sha1').update(buf).digest('hex');
 }
 
-async function readHead(handle: fs.FileHandle, size: number): Promise<Buffer> {
+function readHead(fd: number, size: number): Buffer {
   const len = Math.min(size, HEAD_BYTES);
   const buf = Buffer.alloc(len);
   let got = 0;
   while (got < len) {
-    const { bytesRead } = await handle.read(buf, got, len - got, got);
-    if (bytesRead === 0) break;
-    got += bytesRead;
+    const n = fs.readSync(fd, buf, got, len - got, got);
+    if (n === 0) break;
+    got += n;
   }
   return buf.subarray(0, got);
 }
 
 /** Decides where reading resumes: at the cursor, or from 0 when the file shrank or was rewritten. */
-async function resumePoint(handle: fs.FileHandle, size: number, cursor: FileCursor | undefined): Promise<{ start: number; reread: boolean }> {
+function resumePoint(fd: number, size: number, cursor: FileCursor | undefined): { start: number; reread: boolean } {
   if (!cursor) return { start: 0, reread: false };
   if (size < cursor.offset) return { start: 0, reread: true };
-  const head = await readHead(handle, Math.min(cursor.offset, HEAD_BYTES));
+  const head = readHead(fd, Math.min(cursor.offset, HEAD_BYTES));
   if (hashHead(head) !== cursor.headHash) return { start: 0, reread: true };
   return { start: cursor.offset, reread: false };
 }
@@ -63,13 +63,15 @@ export function unchanged(stat: { size: number; mtimeMs: number }, cursor: FileC
  * again next time (dedupe keys make that harmless) and a half-written line is never lost.
  */
 export async function readJsonlIncrement<S>(file: string, cursor: FileCursor | undefined, parser: JsonlParser<S>): Promise<FileReadResult> {
-  // The common case on a warm import: one cheap synchronous stat, nothing opened.
-  if (cursor && unchanged(statSync(file), cursor)) return nothingNew(cursor);
-  const handle = await fs.open(file, 'r');
+  // The common case on a warm import: one stat, nothing opened.
+  if (cursor && unchanged(fs.statSync(file), cursor)) return nothingNew(cursor);
+  // Synchronous I/O on purpose: imports run in the CLI or a worker thread, and big sequential
+  // reads are faster without a thread-pool hand-off per chunk.
+  const fd = fs.openSync(file, 'r');
   try {
-    const stat = await handle.stat();
+    const stat = fs.fstatSync(fd);
     if (unchanged(stat, cursor)) return nothingNew(cursor!);
-    const { start, reread } = await resumePoint(handle, stat.size, cursor);
+    const { start, reread } = resumePoint(fd, stat.size, cursor);
     const state: S = start > 0 && cursor?.state !== undefined ? (cursor.state as S) : parser.initialState(file);
 
     const records: UsageRecord[] = [];
@@ -77,20 +79,11 @@ export async function readJsonlIncrement<S>(file: string, cursor: FileCursor | u
     let consumed = start; // absolute offset just past the last complete line
     let pos = start;
     let carry: Buffer | null = null;
-    const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    const chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(1, stat.size - start)));
     const needle = parser.mustContain;
 
-    const handleLine = (buf: Buffer, from: number, to: number): void => {
-      if (to > from && buf[to - 1] === 0x0d) to--; // CRLF
-      if (to <= from) return;
-      if (needle && buf.subarray(from, to).indexOf(needle) < 0) return;
-      const out = parser.line(state, buf.toString('utf8', from, to), file);
-      if (out === 'skip') skipped++;
-      else for (const r of out) records.push(r);
-    };
-
     while (pos < stat.size) {
-      const { bytesRead } = await handle.read(chunk, 0, Math.min(CHUNK_BYTES, stat.size - pos), pos);
+      const bytesRead = fs.readSync(fd, chunk, 0, Math.min(chunk.length, stat.size - pos), pos);
       if (bytesRead === 0) break;
       pos += bytesRead;
       let buf = chunk.subarray(0, bytesRead);
@@ -99,10 +92,21 @@ export async function readJsonlIncrement<S>(file: string, cursor: FileCursor | u
         carry = null;
       }
       let lineStart = 0;
+      // Where the filter's marker next occurs: lines before it are skipped without decoding,
+      // and each byte is searched about once.
+      let marker = needle ? buf.indexOf(needle) : 0;
       for (;;) {
         const nl = buf.indexOf(NEWLINE, lineStart);
         if (nl < 0) break;
-        handleLine(buf, lineStart, nl);
+        if (needle && marker >= 0 && marker < lineStart) marker = buf.indexOf(needle, lineStart);
+        if (!needle || (marker >= 0 && marker < nl)) {
+          const end = nl > lineStart && buf[nl - 1] === 0x0d ? nl - 1 : nl; // CRLF
+          if (end > lineStart) {
+            const out = parser.line(state, buf.toString('utf8', lineStart, end), file);
+            if (out === 'skip') skipped++;
+            else for (const r of out) records.push(r);
+          }
+        }
         lineStart = nl + 1;
       }
       consumed = pos - (buf.length - lineStart);
@@ -121,7 +125,7 @@ export async function readJsonlIncrement<S>(file: string, cursor: FileCursor | u
     }
     const finishRecords = parser.finish ? parser.finish(state, file) : [];
 
-    const head = await readHead(handle, Math.min(consumed, HEAD_BYTES));
+    const head = readHead(fd, Math.min(consumed, HEAD_BYTES));
     return {
       records: records.concat(tailRecords, finishRecords),
       cursor: { size: stat.size, mtimeMs: stat.mtimeMs, offset: consumed, headHash: hashHead(head), state: clean(state) },
@@ -130,7 +134,7 @@ export async function readJsonlIncrement<S>(file: string, cursor: FileCursor | u
       reread,
     };
   } finally {
-    await handle.close();
+    fs.closeSync(fd);
   }
 }
 
@@ -143,9 +147,9 @@ export async function readWholeFile(
   cursor: FileCursor | undefined,
   parse: (content: Buffer, file: string) => { records: UsageRecord[]; skipped: number },
 ): Promise<FileReadResult> {
-  const stat = statSync(file);
+  const stat = fs.statSync(file);
   if (unchanged(stat, cursor)) return nothingNew(cursor!);
-  const content = await fs.readFile(file);
+  const content = fs.readFileSync(file);
   const { records, skipped } = parse(content, file);
   return {
     records,
