@@ -115,8 +115,8 @@ function ago(ms: number): string {
   return `${Math.round(h / 24)} days ago`;
 }
 
-/** The tooltip (Markdown): today, this month, top models, unpriced requests and the last import. */
-export function badgeTooltip(s: BadgeSummary, now: number): string {
+/** The tooltip (Markdown): today, this month, top models, unpriced requests and the last import (time in `tz`). */
+export function badgeTooltip(s: BadgeSummary, now: number, tz?: string): string {
   const lines: string[] = [];
   lines.push(`**AI usage** — ${s.scoped ? 'this workspace' : 'all projects'}`, '');
   lines.push('| | Cost | Requests |', '|---|--:|--:|');
@@ -132,7 +132,7 @@ export function badgeTooltip(s: BadgeSummary, now: number): string {
   if (unpriced > 0) {
     lines.push(`$(warning) ${formatInt(unpriced)} request${unpriced === 1 ? '' : 's'} this month could not be priced and ${unpriced === 1 ? 'is' : 'are'} not in the costs ("+" marks a lower bound).`, '');
   }
-  lines.push(s.lastImport === null ? 'Not imported yet.' : `Last import: ${new Date(s.lastImport).toLocaleTimeString('en-US')} (${ago(now - s.lastImport)})`);
+  lines.push(s.lastImport === null ? 'Not imported yet.' : `Last import: ${new Date(s.lastImport).toLocaleTimeString('en-US', { timeZone: tz })} (${ago(now - s.lastImport)})`);
   lines.push('', 'Click to open the dashboard.');
   return lines.join('\n');
 }

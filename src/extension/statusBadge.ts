@@ -84,7 +84,7 @@ export class StatusBadge implements vscode.Disposable {
       });
       this.lastSummary = summary;
       this.item.text = badgeText(summary) + (this.engine.importing && summary.lastImport === null ? ' $(sync~spin)' : '');
-      const tip = new vscode.MarkdownString(badgeTooltip(summary, now), true);
+      const tip = new vscode.MarkdownString(badgeTooltip(summary, now, s.timeZone), true);
       tip.isTrusted = false;
       this.item.tooltip = tip;
       this.item.accessibilityInformation = { label: `AI usage: ${this.item.text.replace(/\$\([^)]*\)\s*/g, '')}. Open the dashboard.`, role: 'button' };

@@ -78,6 +78,7 @@ describe('badge', () => {
     assert.match(t, /- claude-sonnet-4-5: \\\$30\.00 \(200 requests\)/);
     assert.match(t, /3 requests this month could not be priced/);
     assert.match(t, /Last import: .* \(2 min ago\)/);
+    assert.match(badgeTooltip(summary(), NOW, 'UTC'), /Last import: 2:58:00 PM \(2 min ago\)/);
     assert.match(badgeTooltip(summary({ lastImport: null, scoped: false }), NOW), /all projects[\s\S]*Not imported yet/);
   });
 });

@@ -1,0 +1,73 @@
+// What both e2e runners need: the suite and fixture bundles, and a run folder with fixture
+// logs, a workspace and quiet VS Code user settings.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../..');
+const require = createRequire(import.meta.url);
+export const OUT = path.join(repo, 'out', 'e2e');
+
+/** Builds dist/ if missing, then bundles the suite (out/e2e/suite/index.js) and the fixtures. */
+export async function buildE2E(log = console.log) {
+  const esbuild = await import('esbuild');
+  if (!existsSync(path.join(repo, 'dist', 'extension.js')) || !existsSync(path.join(repo, 'dist', 'engineWorker.js'))) {
+    log('building the extension (dist/ missing)');
+    const r = spawn(process.execPath, ['esbuild.mjs'], { cwd: repo, stdio: 'inherit' });
+    const [code] = await once(r, 'exit');
+    if (code !== 0) throw new Error('build failed');
+  }
+  const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: 'inline', logLevel: 'warning' };
+  await Promise.all([
+    // mocha stays external: the extension host resolves it from the repo's node_modules.
+    esbuild.build({ ...common, entryPoints: { index: path.join(here, 'suite', 'index.ts') }, outdir: path.join(OUT, 'suite'), external: ['vscode', 'mocha'] }),
+    esbuild.build({ ...common, entryPoints: { fixtures: path.join(here, 'fixtures', 'logs.ts') }, outdir: OUT }),
+  ]);
+}
+
+function writeUserSettings(userDataDir) {
+  const dir = path.join(userDataDir, 'User');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    path.join(dir, 'settings.json'),
+    JSON.stringify(
+      {
+        'telemetry.telemetryLevel': 'off',
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'workbench.enableExperiments': false,
+        'extensions.autoUpdate': false,
+        'extensions.autoCheckUpdates': false,
+        'update.mode': 'none',
+        'security.workspace.trust.enabled': false,
+        'chat.disableAIFeatures': true,
+        'workbench.colorTheme': 'Default Dark Modern',
+        'window.zoomLevel': 0,
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        // Fixed zone: the fixtures' "today" is a UTC day.
+        'aiUsage.timeZone': 'UTC',
+        // The live-update test must be served by the file watcher, not by the safety-net rescan.
+        'aiUsage.rescanIntervalSeconds': 0,
+      },
+      null,
+      2,
+    ),
+  );
+}
+
+
+/** A fresh temp folder with the fixture logs and settings; `p` holds every path (see fixtures/logs.ts). */
+export function prepareRun() {
+  const { writeFixtures } = require(path.join(OUT, 'fixtures.js'));
+  const runDir = mkdtempSync(path.join(os.tmpdir(), 'ai-usage-e2e-'));
+  const p = writeFixtures(runDir);
+  writeUserSettings(p.userDataDir);
+  writeFileSync(path.join(runDir, 'fixtures.json'), JSON.stringify(p));
+  writeFileSync(path.join(runDir, 'phase'), 'main');
+  return { runDir, p };
+}

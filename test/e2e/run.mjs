@@ -1,0 +1,313 @@
+// End-to-end tests in a real VS Code workbench: code-server (VS Code's web workbench and its
+// real Node extension host) in headless Chromium, driven by playwright-core.
+//
+//   node test/e2e/run.mjs            (npm run test:e2e; installs .e2e/ first if needed)
+//
+// 1. Fixture logs (Claude Code + Codex) go into a temp HOME that code-server's extension host
+//    inherits (HOME, CLAUDE_CONFIG_DIR, CODEX_HOME); the workspace folder is the logs' cwd.
+// 2. The workbench opens with the extension under development and the mocha suite
+//    (out/e2e/suite/index.js, @vscode/test-electron format) in its URL payload.
+// 3. The suite runs in the extension host. For what only the page shows (the rendered webview,
+//    the status bar, screenshots) it asks this runner over a loopback HTTP "bridge".
+// 4. Phase "main" ends; the window is reloaded and phase "restore" checks the panel came back.
+// Prints `N passed, N failed` and exits non-zero on any failure.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import util from 'node:util';
+import { buildE2E, OUT, prepareRun } from './prepare.mjs';
+import { CODE_SERVER, NODE24_BIN, isSetUp, setup } from './setup.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../..');
+const require = createRequire(import.meta.url);
+const SCREENSHOTS = path.join(repo, 'docs', 'screenshots');
+const PHASE_TIMEOUT_MS = 5 * 60_000;
+const started = Date.now();
+const log = (...a) => console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1)}s]`, ...a);
+
+// ---- prepare --------------------------------------------------------------------------------
+
+if (!isSetUp()) setup();
+
+// ---- code-server ----------------------------------------------------------------------------
+
+async function startCodeServer(p, bridgeUrl, runDir) {
+  const env = {
+    ...process.env,
+    PATH: `${NODE24_BIN}${path.delimiter}${process.env.PATH}`,
+    HOME: p.home,
+    CLAUDE_CONFIG_DIR: p.claudeConfigDir,
+    CODEX_HOME: p.codexHome,
+    XDG_CONFIG_HOME: path.join(runDir, 'xdg'),
+    XDG_DATA_HOME: path.join(runDir, 'xdg'),
+    XDG_CACHE_HOME: path.join(runDir, 'xdg', 'cache'),
+    TZ: 'UTC',
+    AI_USAGE_E2E_BRIDGE: bridgeUrl,
+    AI_USAGE_E2E_RUN_DIR: runDir,
+    AI_USAGE_E2E_REPO: repo,
+  };
+  for (const k of ['NODE_OPTIONS', 'VSCODE_IPC_HOOK_CLI', 'ELECTRON_RUN_AS_NODE']) delete env[k];
+  const args = [
+    CODE_SERVER,
+    '--bind-addr',
+    '127.0.0.1:0',
+    '--auth',
+    'none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--vscode-option',
+    'enable-smoke-test-driver',
+    '--user-data-dir',
+    p.userDataDir,
+    '--extensions-dir',
+    p.extensionsDir,
+  ];
+  const cs = spawn(path.join(NODE24_BIN, 'node'), args, { env, cwd: runDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`code-server did not start:\n${output}`)), 60_000);
+    const onData = (b) => {
+      output += b.toString();
+      const m = /HTTP server listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    };
+    cs.stdout.on('data', onData);
+    cs.stderr.on('data', onData);
+    cs.on('exit', (code) => reject(new Error(`code-server exited (${code}):\n${output}`)));
+  });
+  cs.stdout.on('data', (b) => process.env.E2E_VERBOSE && process.stdout.write(`[code-server] ${b}`));
+  return { port, stop: () => stopGroup(cs) };
+}
+
+function stopGroup(child) {
+  try {
+    process.kill(-child.pid, 'SIGTERM'); // the whole group: code-server leaves watcher children otherwise
+  } catch {
+    // already gone
+  }
+}
+
+function workbenchUrl(port, p) {
+  const ext = path.join(repo);
+  const payload = [
+    ['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${port}${ext}`],
+    ['extensionTestsPath', `vscode-remote://127.0.0.1:${port}${path.join(OUT, 'suite', 'index.js')}`],
+  ];
+  return `http://127.0.0.1:${port}/?folder=${encodeURIComponent(p.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}
+
+// ---- the page and what the suite may ask of it ----------------------------------------------
+
+const webview = (page) => page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+
+async function badgeItem(page) {
+  const item = page.locator('.statusbar-item', { has: page.locator('[aria-label^="AI usage"]') }).first();
+  if (await item.count()) return item;
+  return page.locator('.statusbar-item').filter({ hasText: /\$\S+ (today|this week|this month|last \d+ days)/ }).first();
+}
+
+/** Bridge actions: what the suite cannot see from the extension host. */
+function bridgeActions(page, state) {
+  return {
+    async statusbar() {
+      const item = await badgeItem(page);
+      return { badge: (await item.count()) ? (await item.innerText()).trim() : null, all: (await page.locator('.statusbar').innerText()).replace(/\s+/g, ' ') };
+    },
+    async metrics() {
+      const f = webview(page);
+      const cost = f.locator('[data-testid="metric-cost"]');
+      if (!(await cost.count())) return { rendered: false };
+      const text = async (id) => {
+        const l = f.locator(`[data-testid="${id}"]`);
+        return (await l.count()) ? (await l.first().innerText()).trim() : null;
+      };
+      return { rendered: true, cost: await text('metric-cost'), messages: await text('metric-messages'), tokens: await text('metric-tokens'), range: await text('range-label') };
+    },
+    async clickGranularity({ label }) {
+      await webview(page).locator('[aria-label="Chart granularity"] button', { hasText: label }).click({ timeout: 10_000 });
+      return { clicked: label };
+    },
+    /** Waits until the workbench has stored (IndexedDB) the dashboard's webview state matching `pattern`. */
+    async waitForSavedState({ pattern, timeoutMs = 20_000 }) {
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        const found = await page.evaluate(async (source) => {
+          const re = new RegExp(source);
+          const dbs = (await indexedDB.databases()).filter((d) => d.name && d.name.startsWith('vscode-web-state-db-'));
+          for (const { name } of dbs) {
+            const db = await new Promise((resolve, reject) => {
+              const r = indexedDB.open(name);
+              r.onsuccess = () => resolve(r.result);
+              r.onerror = () => reject(r.error);
+            });
+            try {
+              if (!db.objectStoreNames.contains('ItemTable')) continue;
+              const values = await new Promise((resolve, reject) => {
+                const r = db.transaction('ItemTable').objectStore('ItemTable').getAll();
+                r.onsuccess = () => resolve(r.result);
+                r.onerror = () => reject(r.error);
+              });
+              if (values.some((v) => typeof v === 'string' && v.includes('aiUsage.dashboard') && re.test(v))) return true;
+            } finally {
+              db.close();
+            }
+          }
+          return false;
+        }, pattern);
+        if (found) return { saved: true };
+        if (Date.now() > end) throw new Error(`the workbench did not save a dashboard state matching ${pattern}`);
+        await page.waitForTimeout(250);
+      }
+    },
+    async screenshots() {
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      await page.mouse.move(5, 5); // no hover tooltips in the picture
+      await page.waitForTimeout(1500); // charts finish their first draw
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'workbench.png') });
+      // The badge with its tooltip (hovered), cropped from the bottom right of the window.
+      const item = await badgeItem(page);
+      const box = await item.boundingBox();
+      if (box) {
+        await item.hover();
+        const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'AI usage' }).first();
+        await hover.waitFor({ state: 'visible', timeout: 5000 }).catch(() => undefined);
+        await page.waitForTimeout(300);
+        const tip = (await hover.count()) ? await hover.boundingBox() : null;
+        const boxes = tip ? [box, tip] : [box];
+        const pad = 12;
+        const vp = page.viewportSize();
+        const x0 = Math.max(0, Math.min(...boxes.map((b) => b.x)) - pad);
+        const y0 = Math.max(0, Math.min(...boxes.map((b) => b.y)) - pad);
+        const x1 = Math.min(vp.width, Math.max(...boxes.map((b) => b.x + b.width)) + pad);
+        const y1 = Math.min(vp.height, Math.max(...boxes.map((b) => b.y + b.height)) + pad);
+        await page.screenshot({ path: path.join(SCREENSHOTS, 'badge.png'), clip: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } });
+        await page.mouse.move(5, 5);
+      }
+      state.screenshots = true;
+      return { workbench: 'docs/screenshots/workbench.png', badge: box ? 'docs/screenshots/badge.png' : null };
+    },
+  };
+}
+
+function startBridge(state) {
+  const server = http.createServer(async (req, res) => {
+    let body = '';
+    for await (const c of req) body += c;
+    let out;
+    try {
+      const { action, ...args } = JSON.parse(body || '{}');
+      const fn = state.page && bridgeActions(state.page, state)[action];
+      if (!fn) throw new Error(`unknown bridge action ${action} (or no page yet)`);
+      out = { ok: true, value: await fn(args) };
+    } catch (e) {
+      out = { ok: false, error: e instanceof Error ? e.message : String(e) };
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(out));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${server.address().port}` })));
+}
+
+/** Runs the suite once (one page load); resolves with mocha's counts. */
+async function runPhase(state, phase, load) {
+  writeFileSync(path.join(state.runDir, 'phase'), phase);
+  const results = { passes: 0, failures: 0, exitCode: null };
+  const done = new Promise((resolve) => {
+    state.onExit = (code) => {
+      results.exitCode = code;
+      resolve();
+    };
+    state.onResult = (r) => Object.assign(results, r);
+  });
+  log(`phase ${phase}: loading the workbench`);
+  await load();
+  const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error(`phase ${phase} timed out after ${PHASE_TIMEOUT_MS / 1000} s`)), PHASE_TIMEOUT_MS));
+  await Promise.race([done, timeout]);
+  log(`phase ${phase}: ${results.passes} passed, ${results.failures} failed (exit code ${results.exitCode})`);
+  if (results.exitCode !== 0 && results.failures === 0) results.failures = 1; // crashed before counting
+  return results;
+}
+
+/** The suite is not in the main tsconfig (it needs the e2e globals): check its types here. */
+async function typecheckSuite() {
+  const tsc = spawn(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(here, 'tsconfig.json')], { cwd: repo, stdio: 'inherit' });
+  const [code] = await once(tsc, 'exit');
+  if (code !== 0) throw new Error('the e2e suite does not typecheck');
+}
+
+async function main() {
+  await Promise.all([typecheckSuite(), buildE2E(log)]);
+  const { runDir, p } = prepareRun();
+  log(`run folder ${runDir}`);
+
+  const state = { runDir, page: undefined, onExit: () => {}, onResult: () => {}, screenshots: false };
+  const bridge = await startBridge(state);
+  const cs = await startCodeServer(p, bridge.url, runDir);
+  log(`code-server on port ${cs.port}`);
+  const { chromium } = require('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+  const totals = { passes: 0, failures: 0 };
+  let error;
+  try {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
+    const page = await context.newPage();
+    state.page = page;
+    // The suite's report lines carry a prefix; the workbench's own console chatter goes to a file.
+    const chatter = path.join(OUT, 'workbench-console.log');
+    writeFileSync(chatter, '');
+    await page.exposeFunction('codeAutomationLog', (level, args) => {
+      const text = util.format(...(Array.isArray(args) ? args : [args]));
+      for (const line of text.split('\n')) {
+        const m = /^\[e2e\] (.*)$/.exec(line);
+        if (!m) appendFileSync(chatter, `${line}\n`);
+        else if (m[1].startsWith('E2E-RESULT ')) state.onResult(JSON.parse(m[1].slice('E2E-RESULT '.length)));
+        else console.log(m[1]);
+      }
+    });
+    await page.exposeFunction('codeAutomationExit', (code) => state.onExit(code));
+    page.on('pageerror', (e) => process.env.E2E_VERBOSE && console.log(`[page error] ${e.message}`));
+
+    const url = workbenchUrl(cs.port, p);
+    const main = await runPhase(state, 'main', () => page.goto(url));
+    // A window reload, as the user would do it: the workbench saves its editors (our panel and its
+    // webview state) and the serializer must bring the dashboard back.
+    const restore = await runPhase(state, 'restore', () => page.reload());
+    for (const r of [main, restore]) {
+      totals.passes += r.passes;
+      totals.failures += r.failures;
+    }
+    if (!state.screenshots) log('warning: no screenshots were taken');
+  } catch (e) {
+    error = e;
+    totals.failures++;
+  } finally {
+    await browser.close().catch(() => undefined);
+    cs.stop();
+    bridge.server.close();
+    if (!process.env.E2E_KEEP) rmSync(runDir, { recursive: true, force: true });
+  }
+  if (error) console.error(`e2e run failed: ${error instanceof Error ? error.stack : error}`);
+  log(`done in ${Math.round((Date.now() - started) / 1000)} s`);
+  console.log(`${totals.passes} passed, ${totals.failures} failed`);
+  process.exit(totals.failures || !totals.passes ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+});

@@ -1,0 +1,25 @@
+// The end-to-end suite's entry, in @vscode/test-electron's format: `run()` is called inside the
+// extension host (code-server here, desktop VS Code via runDesktop.mjs) and resolves when mocha
+// is done, rejecting if any test failed. Which tests run depends on the phase the runner set:
+// "main" (first load) or "restore" (after the window reload).
+import Mocha from 'mocha';
+import { phase, report } from './helpers';
+
+export function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec' });
+  // Mark the report's lines, so the runner can tell them from the workbench's own console output.
+  Mocha.reporters.Base.consoleLog = report;
+  // Define the tests now (bundled modules are evaluated on require, after mocha's globals exist).
+  mocha.suite.emit('pre-require', globalThis, 'e2e', mocha);
+  if (phase() === 'restore') require('./restore.test');
+  else require('./main.test');
+  return new Promise((resolve, reject) => {
+    mocha.run((failures) => {
+      const stats = mocha.suite.total();
+      // The runner reads this line to count tests across phases.
+      report(`E2E-RESULT ${JSON.stringify({ passes: stats - failures, failures })}`);
+      if (failures) reject(new Error(`${failures} end-to-end test(s) failed`));
+      else resolve();
+    });
+  });
+}
