@@ -1,0 +1,65 @@
+// One model, one colour, everywhere (bars, pie, legends, table chips), stable across reloads.
+// A model's preferred slot comes from a hash of its id; the first six slots are the theme's
+// --vscode-charts-* colours, the next six are the same hues mixed toward the foreground, so
+// up to twelve models never share a colour. Models are placed in id order so the assignment
+// depends only on which models exist, not on the current filter or on their costs.
+import type { ThemeColors } from './theme.svelte';
+
+export const OTHER = 'Other';
+
+function hash(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+/** Parses #rgb, #rrggbb(aa) and rgb(a)(); undefined for anything else. */
+export function parseColor(c: string): [number, number, number, number] | undefined {
+  const hex = /^#([0-9a-f]{3,8})$/i.exec(c.trim());
+  if (hex) {
+    let h = hex[1];
+    if (h.length === 3 || h.length === 4) h = [...h].map((x) => x + x).join('');
+    if (h.length !== 6 && h.length !== 8) return undefined;
+    const n = (i: number) => parseInt(h.slice(i, i + 2), 16);
+    return [n(0), n(2), n(4), h.length === 8 ? n(6) / 255 : 1];
+  }
+  const rgb = /^rgba?\(\s*([\d.]+)[\s,]+([\d.]+)[\s,]+([\d.]+)(?:[\s,/]+([\d.]+%?))?\s*\)$/i.exec(c.trim());
+  if (rgb) {
+    const a = rgb[4] === undefined ? 1 : rgb[4].endsWith('%') ? parseFloat(rgb[4]) / 100 : parseFloat(rgb[4]);
+    return [+rgb[1], +rgb[2], +rgb[3], a];
+  }
+  return undefined;
+}
+
+/** `a` mixed with `b` (weight of a), as rgb(); `a` unchanged if either cannot be parsed. */
+export function mix(a: string, b: string, weight: number): string {
+  const x = parseColor(a);
+  const y = parseColor(b);
+  if (!x || !y) return a;
+  const m = (i: number) => Math.round(x[i] * weight + y[i] * (1 - weight));
+  return `rgb(${m(0)}, ${m(1)}, ${m(2)})`;
+}
+
+export function palette(colors: ThemeColors): string[] {
+  return [...colors.charts, ...colors.charts.map((c) => mix(c, colors.foreground, 0.55))];
+}
+
+export type ColorOf = (model: string) => string;
+
+/** Colours for every known model; unknown ones (and "Other") get a neutral colour. */
+export function modelColors(models: readonly string[], colors: ThemeColors): ColorOf {
+  const pal = palette(colors);
+  const base = colors.charts.length;
+  const taken = new Set<number>();
+  const byModel = new Map<string, string>();
+  for (const m of [...new Set(models)].sort()) {
+    const h = hash(m);
+    // Prefer the hashed base colour, then any free base colour, then the mixed ones.
+    const order = [h % base, ...Array.from({ length: base }, (_, i) => (h + i) % base), ...Array.from({ length: pal.length - base }, (_, i) => base + ((h + i) % (pal.length - base)))];
+    const slot = order.find((s) => !taken.has(s)) ?? h % pal.length;
+    taken.add(slot);
+    byModel.set(m, pal[slot]);
+  }
+  const neutral = colors.description;
+  return (m) => byModel.get(m) ?? neutral;
+}

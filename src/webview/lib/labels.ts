@@ -1,0 +1,24 @@
+// Display names for paths, sources and deltas (number formats themselves live in src/shared/format.ts).
+import { formatPercent } from '../../shared/format';
+import type { SourceId } from '../../core/model';
+import type { SourceStatus } from '../../core/sources';
+
+/** The last folder of a project path (either separator); '' is usage a tool logged without a project. */
+export function projectName(path: string): string {
+  if (!path) return '(no project)';
+  const parts = path.split(/[\\/]+/).filter(Boolean);
+  return parts[parts.length - 1] ?? path;
+}
+
+/** A source's name as its importer labels it (from the Sources list), else its id. */
+export function sourceLabel(id: SourceId, sources: readonly SourceStatus[] | null): string {
+  return sources?.find((s) => s.source === id)?.label ?? id;
+}
+
+/** "▲ 12%" / "▼ 3.4%" / "no change"; null when there is nothing to compare with. */
+export function delta(now: number, before: number): { text: string; dir: 'up' | 'down' | 'flat' } | null {
+  if (before === 0) return now === 0 ? null : { text: 'new', dir: 'up' };
+  const f = (now - before) / before;
+  if (Math.abs(f) < 0.0005) return { text: 'no change', dir: 'flat' };
+  return { text: formatPercent(Math.abs(f)), dir: f > 0 ? 'up' : 'down' };
+}

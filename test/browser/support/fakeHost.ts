@@ -1,0 +1,108 @@
+// The extension host's side of the protocol, for the browser tests: every request the webview
+// posts is validated with the real parseRequest and answered from the real queries over a real
+// store, so what the page shows can be compared with the database.
+import { dashboardData, filterOfView, resolveRange } from '../../../src/core/queries/dashboard';
+import { filterOptions, page } from '../../../src/core/queries/queries';
+import type { SourceStatus } from '../../../src/core/sources';
+import type { UsageStore } from '../../../src/core/store/usageStore';
+import { parseRequest, type HostMessage, type InitData, type Notification, type ReplyMap, type Request, type RequestType } from '../../../src/shared/protocol';
+import { NOW, TZ, WORKSPACE } from './usageFixture';
+
+type Answer = { [K in RequestType]?: (req: Extract<Request, { type: K }>) => ReplyMap[K] | Promise<ReplyMap[K]> };
+
+export interface FakeHostOptions {
+  store: UsageStore;
+  sources: SourceStatus[];
+  init?: Partial<InitData>;
+  /** Replaces the store-backed answer for some request types. */
+  answer?: Answer;
+}
+
+export class FakeHost {
+  /** Every request the webview sent, in order. */
+  readonly requests: Request[] = [];
+  /** Messages that did not pass parseRequest (must stay empty). */
+  readonly invalid: unknown[] = [];
+  /** Request types to fail (each entry fails once) with this message. */
+  readonly failNext = new Map<RequestType, string>();
+  /** Request types to hold until released (skeleton and "in flight" states). */
+  private readonly held = new Map<RequestType, (() => void)[]>();
+  private readonly holding = new Set<RequestType>();
+  private post: (m: HostMessage) => Promise<void> = async () => undefined;
+
+  constructor(readonly opts: FakeHostOptions) {}
+
+  connect(post: (m: HostMessage) => Promise<void>): void {
+    this.post = post;
+  }
+
+  hold(type: RequestType): void {
+    this.holding.add(type);
+  }
+  release(type: RequestType): void {
+    this.holding.delete(type);
+    for (const go of this.held.get(type) ?? []) go();
+    this.held.delete(type);
+  }
+
+  of<T extends RequestType>(type: T): Extract<Request, { type: T }>[] {
+    return this.requests.filter((r): r is Extract<Request, { type: T }> => r.type === type);
+  }
+  last<T extends RequestType>(type: T): Extract<Request, { type: T }> | undefined {
+    return this.of(type).at(-1);
+  }
+
+  async notify(n: Notification): Promise<void> {
+    await this.post(n);
+  }
+
+  initData(): InitData {
+    return { workspaceFolders: [WORKSPACE], workspaceHasUsage: true, timeZone: TZ, options: filterOptions(this.opts.store.database), lastImport: NOW - 4 * 60_000, importing: false, ...this.opts.init };
+  }
+
+  async receive(raw: unknown): Promise<void> {
+    const req = parseRequest(raw);
+    if (!req) {
+      this.invalid.push(raw);
+      return;
+    }
+    this.requests.push(req);
+    if (this.holding.has(req.type)) await new Promise<void>((go) => this.held.set(req.type, [...(this.held.get(req.type) ?? []), go]));
+    const failure = this.failNext.get(req.type);
+    if (failure !== undefined) {
+      this.failNext.delete(req.type);
+      await this.post({ id: req.id, type: 'reply', ok: false, error: failure });
+      return;
+    }
+    try {
+      const data = await this.answer(req);
+      await this.post({ id: req.id, type: 'reply', ok: true, data } as HostMessage);
+    } catch (e) {
+      await this.post({ id: req.id, type: 'reply', ok: false, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  private answer(req: Request): unknown {
+    const custom = this.opts.answer?.[req.type] as ((r: Request) => unknown) | undefined;
+    if (custom) return custom(req);
+    const db = this.opts.store.database;
+    switch (req.type) {
+      case 'ready':
+        return this.initData();
+      case 'dashboard':
+        return dashboardData(db, req.view, TZ, NOW);
+      case 'page':
+        return page(db, { filter: filterOfView(req.view, resolveRange(req.view.range, NOW, TZ)), sort: req.sort.column, dir: req.sort.dir, offset: req.offset, limit: req.limit });
+      case 'exportCsv': {
+        const total = page(db, { filter: filterOfView(req.view, resolveRange(req.view.range, NOW, TZ)), sort: req.sort.column, dir: req.sort.dir, offset: 0, limit: 1 }).total;
+        return { saved: '/home/dev/ai-usage.csv', rows: total };
+      }
+      case 'sources':
+        return this.opts.sources;
+      case 'importNow':
+        return { newRows: 0, errors: [] };
+      case 'openSettings':
+        return null;
+    }
+  }
+}
