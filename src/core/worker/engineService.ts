@@ -44,6 +44,24 @@ export interface EngineServiceOptions {
 const PRICE_FINGERPRINT = 'price_fingerprint';
 const EXPORT_PAGE = 1000;
 
+/**
+ * The same importer, but each file is read on a fresh turn of the event loop, so calls that
+ * arrive during a long import (the badge, the dashboard) are answered between files instead of
+ * after the whole import: readers may do all their work synchronously.
+ */
+export function yieldingBetweenFiles(imp: Importer): Importer {
+  return {
+    source: imp.source,
+    label: imp.label,
+    roots: (ctx) => imp.roots(ctx),
+    listFiles: (roots, ctx) => imp.listFiles(roots, ctx),
+    readFile: async (file, cursor) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return imp.readFile(file, cursor);
+    },
+  };
+}
+
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -82,6 +100,16 @@ export class EngineService {
 
   private get importers(): readonly Importer[] {
     return this.opts.importers ?? IMPORTERS;
+  }
+
+  private readonly yielding = new Map<Importer, Importer>();
+
+  private importersForRun(): Importer[] {
+    return this.importers.map((imp) => {
+      let y = this.yielding.get(imp);
+      if (!y) this.yielding.set(imp, (y = yieldingBetweenFiles(imp)));
+      return y;
+    });
   }
 
   /** Runs a write after every earlier write has finished. */
@@ -180,7 +208,7 @@ export class EngineService {
         const report = await runImport(this.store, {
           ctx: this.config.ctx,
           pricer: this.pricer,
-          importers: this.importers,
+          importers: this.importersForRun(),
           enabled: (s) => !disabled.has(s),
         });
         const summary = summariseImport(report);

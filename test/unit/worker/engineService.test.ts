@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { UsageRecord } from '../../../src/core/model';
-import { EngineService, type Pricing } from '../../../src/core/worker/engineService';
+import { EngineService, yieldingBetweenFiles, type Pricing } from '../../../src/core/worker/engineService';
 import type { EngineConfig, EngineEvent } from '../../../src/core/worker/workerProtocol';
 import type { ViewQuery } from '../../../src/core/queries/types';
 import { appendWorkspaceRequest, FIXTURE_REQUESTS, writeFixtures, type FixturePaths } from '../../e2e/fixtures/logs';
@@ -73,7 +73,8 @@ describe('EngineService', () => {
     );
     const changed = events.find((e) => e.type === 'dataChanged');
     assert.ok(changed && changed.type === 'dataChanged' && changed.lastImport !== null);
-    await new Promise((res) => setTimeout(res, 150));
+    // Saved after the (20 ms) debounce, without being asked.
+    for (let i = 0; i < 100 && !(await fs.stat(dbFile).catch(() => undefined)); i++) await new Promise((res) => setTimeout(res, 50));
     assert.ok((await fs.stat(dbFile)).size > 0, 'saved after the debounce');
 
     const init = await s.handle('initData', { workspaceFolders: [fx.workspace] });
@@ -199,5 +200,25 @@ describe('EngineService', () => {
     assert.equal((await s.handle('info', {})).rows, 0);
     assert.ok(events.some((e) => e.type === 'dataChanged' && e.reason === 'reset'));
     assert.equal((await s.handle('importNow', { reason: 'after reset' })).newRows, 6, 'the logs are imported again');
+  });
+});
+
+describe('yieldingBetweenFiles', () => {
+  it('lets timers and messages run between files', async () => {
+    const order: string[] = [];
+    const imp = yieldingBetweenFiles({
+      source: 'codex',
+      label: 'x',
+      roots: () => ['/r'],
+      listFiles: async () => ['/r/a'],
+      readFile: async (file) => {
+        order.push(`read ${file}`);
+        return { records: [], cursor: { size: 0, mtimeMs: 0, offset: 0, headHash: '' }, skipped: 0, bytesRead: 0, reread: false };
+      },
+    });
+    setImmediate(() => order.push('other work'));
+    await imp.readFile('/r/a', undefined);
+    assert.deepEqual(order, ['other work', 'read /r/a']);
+    assert.deepEqual(imp.roots({} as never), ['/r']);
   });
 });
