@@ -318,7 +318,7 @@ describe('dashboard webview in Chromium', function () {
     // Custom range: the date inputs.
     await p.page.keyboard.press('Escape');
     await p.page.locator('vscode-single-select').click();
-    await p.page.getByRole('option', { name: 'Custom range…' }).click();
+    await p.page.getByRole('option', { name: 'Custom range' }).click();
     await waitView((v) => 'from' in v.range, 'custom');
     await p.page.getByLabel('From day').fill('2026-11-02');
     await waitView((v) => 'from' in v.range && v.range.from === '2026-11-02', 'from day');
@@ -395,7 +395,11 @@ describe('dashboard webview in Chromium', function () {
     assert.match(await claude.innerText(), /\/home\/dev\/\.config\/claude\/projects\s+not found/);
     assert.match(await claude.innerText(), /imported 4 minutes ago/);
     assert.match(await list.locator('[data-source=continue]').innerText(), /EACCES: permission denied/);
-    assert.match(await list.locator('[data-source=cline]').innerText(), /Not found/);
+    const cline = list.locator('[data-source=cline]');
+    assert.match(await cline.innerText(), /Not found/);
+    assert.equal(await cline.locator('.root').count(), 3, 'a long list of places starts folded');
+    await cline.getByRole('button', { name: /Show all \d+ places/ }).click();
+    assert.ok((await cline.locator('.root').count()) > 10);
     await p.page.screenshot({ path: path.join(shots, 'sources-dark.png'), fullPage: true });
     await list.getByRole('button', { name: 'Import now' }).click();
     await until(() => p.host.last('importNow'), 'importNow');
@@ -412,13 +416,19 @@ describe('dashboard webview in Chromium', function () {
     await state.locator('.empty-sources li').first().waitFor();
     const t = await state.innerText();
     assert.match(t, /No AI usage found yet/);
-    assert.match(t, /Claude Code\s+\/home\/dev\/\.claude\/projects, \/home\/dev\/\.config\/claude\/projects\s+not found/);
-    assert.match(t, /Cline\s+\/home\/dev\/\.config\/Code\/User\/globalStorage\/saoudrizwan\.claude-dev, .* and \d+ more places\s+not found/);
+    assert.match(t, /Claude Code\s+\/home\/dev\/\.claude\/projects\s+\/home\/dev\/\.config\/claude\/projects\s+not found/);
+    assert.match(t, /Cline\s+\/home\/dev\/\.config\/Code\/User\/globalStorage\/saoudrizwan\.claude-dev\s+[^\n]+\s+and \d+ more places\s+not found/);
     assert.match(t, /Codex/);
     assert.equal(p.host.of('dashboard').length, 0, 'no pointless queries');
     await p.page.screenshot({ path: path.join(shots, 'empty-dark.png'), fullPage: true });
     await state.getByRole('button', { name: 'Settings' }).click();
     await until(() => p.host.last('openSettings'), 'openSettings');
+
+    // The first import lands: the dashboard replaces the empty state without a reload.
+    empty.transaction(() => empty.upsert(usageRecords(10, 20)));
+    await p.host.notify({ type: 'dataChanged', lastImport: NOW, options: filterOptions(empty.database) });
+    await p.page.getByTestId('metric-messages').waitFor();
+    assert.equal(await text(p, 'metric-messages'), formatInt(expected(DEFAULT_VIEW, empty).totals.messages));
   });
 
   it('shows a skeleton while loading, and a plain error with Retry when a query fails', async () => {
@@ -491,7 +501,7 @@ describe('dashboard webview in Chromium', function () {
       columns: { source: true, session: false },
       tab: 'dashboard',
       pieBy: 'tokens',
-      scrollTop: 0,
+      scrollTop: 480,
     };
     const p = await open({ state: saved });
     assert.deepEqual(p.host.of('dashboard')[0].view, saved.view);
@@ -499,6 +509,8 @@ describe('dashboard webview in Chromium', function () {
     assert.equal(await header(p, 'Source').count(), 1);
     assert.equal(await p.page.getByRole('button', { name: 'Tokens', pressed: true }).count(), 1);
     assert.match(await p.page.getByRole('button', { name: /^Models:/ }).innerText(), /claude-sonnet-4-5/);
+    await p.page.waitForFunction(() => document.querySelector('.grid')?.scrollTop === 480);
+    await p.page.locator('#urow-20').waitFor();
     // Garbage in the saved state falls back to the defaults instead of breaking the panel.
     const q = await open({ state: { view: { projects: 'nope' }, sort: { column: 'drop table', dir: 'up' } } });
     assert.deepEqual([q.host.of('dashboard')[0].view, q.host.of('page')[0].sort], [DEFAULT_VIEW, DEFAULT_SORT]);
