@@ -22,3 +22,8 @@ export function delta(now: number, before: number): { text: string; dir: 'up' | 
   if (Math.abs(f) < 0.0005) return { text: 'no change', dir: 'flat' };
   return { text: formatPercent(Math.abs(f)), dir: f > 0 ? 'up' : 'down' };
 }
+
+/** Whether two selections hold the same values, in any order. */
+export function sameMembers(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
