@@ -540,6 +540,12 @@ describe('dashboard webview in Chromium', function () {
       const charts = await p.page.locator('.chart-panel').evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().x)));
       assert.ok(charts.every((x) => x === charts[0]), 'charts stack');
       for (const c of await p.page.locator('.chart canvas').all()) assert.ok((await c.boundingBox())!.width <= 400);
+      // A picker opened near the right edge stays inside the panel.
+      await p.page.getByRole('button', { name: /^Sources:/ }).click();
+      const dialog = (await p.page.getByRole('dialog', { name: 'Sources' }).boundingBox())!;
+      assert.ok(dialog.x >= 0 && dialog.x + dialog.width <= 400, `picker at ${dialog.x}..${dialog.x + dialog.width}`);
+      assert.equal(await noOverflow(p), true);
+      await p.page.keyboard.press('Escape');
       await p.page.screenshot({ path: path.join(shots, 'dashboard-dark-400.png'), fullPage: true });
     });
 
