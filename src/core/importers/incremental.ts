@@ -91,26 +91,35 @@ export async function readJsonlIncrement<S>(file: string, cursor: FileCursor | u
         buf = Buffer.concat([carry, buf]);
         carry = null;
       }
-      let lineStart = 0;
-      // Where the filter's marker next occurs: lines before it are skipped without decoding,
-      // and each byte is searched about once.
-      let marker = needle ? buf.indexOf(needle) : 0;
-      for (;;) {
-        const nl = buf.indexOf(NEWLINE, lineStart);
-        if (nl < 0) break;
-        if (needle && marker >= 0 && marker < lineStart) marker = buf.indexOf(needle, lineStart);
-        if (!needle || (marker >= 0 && marker < nl)) {
-          const end = nl > lineStart && buf[nl - 1] === 0x0d ? nl - 1 : nl; // CRLF
-          if (end > lineStart) {
-            const out = parser.line(state, buf.toString('utf8', lineStart, end), file);
-            if (out === 'skip') skipped++;
-            else for (const r of out) records.push(r);
-          }
+      // Only complete lines are handled; the rest is carried into the next chunk.
+      const complete = buf.lastIndexOf(NEWLINE) + 1;
+      const handle = (from: number, nl: number): void => {
+        const end = nl > from && buf[nl - 1] === 0x0d ? nl - 1 : nl; // CRLF
+        if (end <= from) return;
+        const out = parser.line(state, buf.toString('utf8', from, end), file);
+        if (out === 'skip') skipped++;
+        else for (const r of out) records.push(r);
+      };
+      if (needle) {
+        // Jump from marker to marker: lines without it are never decoded, nor even scanned for
+        // their line end (most bytes of a log are such lines).
+        let from = 0;
+        for (;;) {
+          const m = buf.indexOf(needle, from);
+          if (m < 0 || m >= complete) break;
+          const nl = buf.indexOf(NEWLINE, m);
+          handle(buf.lastIndexOf(NEWLINE, m) + 1, nl);
+          from = nl + 1;
         }
-        lineStart = nl + 1;
+      } else {
+        for (let from = 0; from < complete; ) {
+          const nl = buf.indexOf(NEWLINE, from);
+          handle(from, nl);
+          from = nl + 1;
+        }
       }
-      consumed = pos - (buf.length - lineStart);
-      if (lineStart < buf.length) carry = Buffer.from(buf.subarray(lineStart));
+      consumed = pos - (buf.length - complete);
+      if (complete < buf.length) carry = Buffer.from(buf.subarray(complete));
     }
 
     let tailRecords: UsageRecord[] = [];

@@ -542,8 +542,17 @@ export function rowId(source: SourceId, dedupeKey: string): bigint {
 
 class NewerSchemaError extends Error {}
 
+/**
+ * The database lives in sql.js's in-memory file system, where a rollback journal file only
+ * costs copying (every transaction wrote its pages twice); an in-memory journal still rolls back.
+ */
+function tune(db: Database): Database {
+  db.run('PRAGMA journal_mode = MEMORY');
+  return db;
+}
+
 function createFresh(SQL: SqlJsStatic): Database {
-  const db = new SQL.Database();
+  const db = tune(new SQL.Database());
   migrate(db);
   db.run("INSERT INTO meta (key, value) VALUES ('created_at', ?)", [String(Date.now())]);
   return db;
@@ -556,6 +565,7 @@ function openValidated(SQL: SqlJsStatic, bytes: Uint8Array): Database {
   }
   const db = new SQL.Database(bytes);
   try {
+    tune(db);
     const version = userVersion(db);
     if (version > SCHEMA_VERSION) {
       throw new NewerSchemaError(`The usage database was written by a newer version of AI Usage Dashboard (schema ${version}); update the extension or CLI.`);
