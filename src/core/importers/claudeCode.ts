@@ -1,9 +1,9 @@
 // Claude Code: one JSONL transcript per session under `<config>/projects/<encoded-cwd>/`.
 // Every assistant line carries `message.usage`; see log-formats.md §1 for the pitfalls handled here.
-import * as path from 'node:path';
 import { totalTokens, type UsageRecord } from '../model';
 import { readJsonlIncrement, type JsonlParser } from './incremental';
 import { splitPathList, walkFiles } from './listing';
+import { expandHome, homeOf, pathApi } from './toolImportHelpers';
 import type { Importer, SourceContext } from './types';
 
 /** Lines without this cannot carry a usage object (ccusage uses the same marker), so they are never decoded. */
@@ -17,19 +17,19 @@ export const claudeCodeImporter: Importer = {
   label: 'Claude Code',
 
   roots(ctx: SourceContext): string[] {
-    const p = pathFor(ctx);
+    const p = pathApi(ctx);
     const home = homeOf(ctx);
     const out: string[] = [];
     // CLAUDE_CONFIG_DIR (comma-separated, ccusage's convention): a config dir, or its projects/ folder.
     for (const raw of splitPathList(ctx.env.CLAUDE_CONFIG_DIR)) {
-      const dir = expandHome(raw, home, p);
+      const dir = expandHome(ctx, raw);
       out.push(p.basename(dir) === 'projects' ? dir : p.join(dir, 'projects'));
     }
     // Unlike ccusage, the default folders stay listed when CLAUDE_CONFIG_DIR is set: they may hold
     // logs written before it was set, and global dedupe keys make an overlap harmless.
     out.push(p.join(home, '.claude', 'projects'));
     out.push(p.join(ctx.env.XDG_CONFIG_HOME || p.join(home, '.config'), 'claude', 'projects'));
-    for (const extra of ctx.extraPaths['claude-code'] ?? []) out.push(expandHome(extra, home, p));
+    for (const extra of ctx.extraPaths['claude-code'] ?? []) out.push(expandHome(ctx, extra));
     return [...new Set(out)];
   },
 
@@ -204,20 +204,4 @@ export function decodeProjectDir(name: string): string {
   const drive = /^([A-Za-z])--(.*)$/.exec(name);
   if (drive) return `${drive[1]}:\\${drive[2]!.replace(/-/g, '\\')}`;
   return name.replace(/-/g, '/');
-}
-
-// --- environment helpers (ctx only: tests inject home, env and platform) ---
-
-function pathFor(ctx: SourceContext): path.PlatformPath {
-  return ctx.platform === 'win32' ? path.win32 : path.posix;
-}
-
-function homeOf(ctx: SourceContext): string {
-  return ctx.home || (ctx.platform === 'win32' ? ctx.env.USERPROFILE : ctx.env.HOME) || '';
-}
-
-function expandHome(raw: string, home: string, p: path.PlatformPath): string {
-  if (raw === '~') return home;
-  if (raw.startsWith('~/') || raw.startsWith('~\\')) return p.join(home, raw.slice(2));
-  return raw;
 }

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { UsageRecord } from '../model';
 import { readJsonlIncrement, type JsonlParser } from './incremental';
 import { splitPathList, walkFiles } from './listing';
+import { expandHome, homeOf, pathApi } from './toolImportHelpers';
 import type { Importer, SourceContext } from './types';
 
 /** [input (incl. cache), cached, cacheWrite, output (incl. reasoning), reasoning] */
@@ -63,16 +64,14 @@ export const codexImporter: Importer = {
   label: 'Codex CLI',
 
   roots(ctx: SourceContext): string[] {
-    const p = ctx.platform === 'win32' ? path.win32 : path.posix;
-    const home = ctx.home || (ctx.platform === 'win32' ? ctx.env.USERPROFILE : ctx.env.HOME) || '';
-    const expand = (raw: string) => (raw === '~' ? home : raw.startsWith('~/') || raw.startsWith('~\\') ? p.join(home, raw.slice(2)) : raw);
-    const homes = splitPathList(ctx.env.CODEX_HOME).map(expand);
-    if (homes.length === 0) homes.push(p.join(home, '.codex'));
+    const p = pathApi(ctx);
+    const homes = splitPathList(ctx.env.CODEX_HOME).map((raw) => expandHome(ctx, raw));
+    if (homes.length === 0) homes.push(p.join(homeOf(ctx), '.codex'));
     const out: string[] = [];
     // sessions/ before archived_sessions/: on a duplicate, the earlier root (the live copy) wins.
     for (const h of homes) out.push(p.join(h, 'sessions'));
     for (const h of homes) out.push(p.join(h, 'archived_sessions'));
-    for (const extra of ctx.extraPaths.codex ?? []) out.push(expand(extra));
+    for (const extra of ctx.extraPaths.codex ?? []) out.push(expandHome(ctx, extra));
     return [...new Set(out)];
   },
 

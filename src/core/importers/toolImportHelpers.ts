@@ -11,14 +11,23 @@ export function pathApi(ctx: Pick<SourceContext, 'platform'>): path.PlatformPath
   return ctx.platform === 'win32' ? path.win32 : path.posix;
 }
 
+/** The home folder: ctx.home, else HOME / USERPROFILE from the context's environment. */
+export function homeOf(ctx: SourceContext): string {
+  return ctx.home || (ctx.platform === 'win32' ? ctx.env.USERPROFILE : ctx.env.HOME) || '';
+}
+
+/** `~` and `~/…` (or `~\…`) against the context's home; other paths unchanged. */
+export function expandHome(ctx: SourceContext, raw: string): string {
+  if (raw === '~') return homeOf(ctx);
+  if (raw.startsWith('~/') || raw.startsWith('~\\')) return pathApi(ctx).join(homeOf(ctx), raw.slice(2));
+  return raw;
+}
+
 /** An environment variable holding a folder: trimmed, `~` expanded against ctx.home; undefined when unset. */
 export function envDir(ctx: SourceContext, name: string): string | undefined {
   const raw = ctx.env[name]?.trim();
   if (!raw) return undefined;
-  const p = pathApi(ctx);
-  if (raw === '~') return ctx.home;
-  if (raw.startsWith('~/') || raw.startsWith('~\\')) return p.join(ctx.home, raw.slice(2));
-  return p.resolve(raw);
+  return pathApi(ctx).resolve(expandHome(ctx, raw));
 }
 
 /** Distinct values, first occurrence kept (roots are in priority order). */
