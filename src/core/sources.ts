@@ -2,22 +2,11 @@
 import { promises as fs } from 'node:fs';
 import type { SourceId } from './model';
 import type { Importer, SourceContext } from './importers/types';
+import type { SourceStatus } from './queries/types';
 import type { UsageStore } from './store/usageStore';
 
-export interface SourceStatus {
-  source: SourceId;
-  label: string;
-  enabled: boolean;
-  /** Some root exists. */
-  found: boolean;
-  /** Where we looked (from the last import, or computed now if never imported). */
-  roots: { path: string; found: boolean }[];
-  files: number;
-  rows: number;
-  skipped: number;
-  lastImport: number | null;
-  lastError: string | null;
-}
+export type { SourceStatus };
+
 
 export async function describeSources(
   store: UsageStore,

@@ -4,10 +4,11 @@
 // The host treats every incoming message as untrusted: `parseRequest` accepts only
 // well-formed requests and returns undefined for anything else.
 import { isSourceId } from '../core/model';
-import type { SourceStatus } from '../core/sources';
 import { GRANULARITIES } from '../core/queries/time';
 import { RANGE_PRESETS, SORT_COLUMNS } from '../core/queries/types';
-import type { FilterOptions, GroupRow, PeriodModelCost, RangeSpec, SeriesPoint, TablePage, TableSort, Totals, ViewQuery } from '../core/queries/types';
+import type { DashboardData, FilterOptions, RangeSpec, SourceStatus, TablePage, TableSort, ViewQuery } from '../core/queries/types';
+
+export type { DashboardData };
 
 export type { RangePreset, RangeSpec, ViewQuery, TableSort } from '../core/queries/types';
 export { RANGE_PRESETS } from '../core/queries/types';
@@ -39,18 +40,6 @@ export interface InitData {
   importing: boolean;
 }
 
-export interface DashboardData {
-  totals: Totals;
-  /** Same-length period before the range, for the "vs previous" delta; null for All time. */
-  previousTotals: Totals | null;
-  series: SeriesPoint[];
-  costByModel: PeriodModelCost[];
-  models: GroupRow[];
-  /** The range actually shown, as UTC ms (from inclusive, to exclusive) and as words. */
-  from: number | null;
-  to: number | null;
-  rangeLabel: string;
-}
 
 export interface ReplyMap {
   ready: InitData;

@@ -1,10 +1,9 @@
 // Turns what the dashboard's filter bar says into a database filter, and answers the whole
 // dashboard (metrics, charts) in one call, so the webview never does arithmetic on dates.
 import type { Database } from 'sql.js';
-import type { DashboardData } from '../../shared/protocol';
 import { costByPeriodAndModel, groupBy, series, totals } from './queries';
 import { endOfLocalDay, fromLocal, localTime, startOfLocalDay } from './time';
-import type { RangeSpec, UsageFilter, ViewQuery } from './types';
+import type { DashboardData, RangeSpec, UsageFilter, ViewQuery } from './types';
 
 export interface ResolvedRange {
   /** UTC ms, inclusive; null = unbounded. */

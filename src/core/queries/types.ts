@@ -141,3 +141,33 @@ export interface TableSort {
   column: SortColumn;
   dir: 'asc' | 'desc';
 }
+
+/** The state of one source, for the Sources view and `ai-usage sources`. */
+export interface SourceStatus {
+  source: SourceId;
+  label: string;
+  enabled: boolean;
+  /** Some root exists. */
+  found: boolean;
+  /** Where we looked (from the last import, or computed now if never imported). */
+  roots: { path: string; found: boolean }[];
+  files: number;
+  rows: number;
+  skipped: number;
+  lastImport: number | null;
+  lastError: string | null;
+}
+
+/** Everything the dashboard shows above its table, for one view. */
+export interface DashboardData {
+  totals: Totals;
+  /** Same-length period before the range, for the "vs previous" delta; null for All time. */
+  previousTotals: Totals | null;
+  series: SeriesPoint[];
+  costByModel: PeriodModelCost[];
+  models: GroupRow[];
+  /** The range actually shown, as UTC ms (from inclusive, to exclusive) and as words. */
+  from: number | null;
+  to: number | null;
+  rangeLabel: string;
+}

@@ -6,8 +6,7 @@ import type { ImportReport } from '../engine';
 import type { SourceId, UsageRecord } from '../model';
 import type { PriceOverrides } from '../pricing';
 import type { FilterOptions, TablePage, TableSort, ViewQuery } from '../queries/types';
-import type { SourceStatus } from '../sources';
-import type { DashboardData } from '../../shared/protocol';
+import type { DashboardData, SourceStatus } from '../queries/types';
 import type { SourceContext } from '../importers/types';
 
 /** What the worker needs to import: where to look, what is switched off, and the user's prices. */

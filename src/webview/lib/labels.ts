@@ -1,7 +1,7 @@
 // Display names for paths, sources and deltas (number formats themselves live in src/shared/format.ts).
 import { formatPercent } from '../../shared/format';
 import type { SourceId } from '../../core/model';
-import type { SourceStatus } from '../../core/sources';
+import type { SourceStatus } from '../../core/queries/types';
 
 /** The last folder of a project path (either separator); '' is usage a tool logged without a project. */
 export function projectName(path: string): string {
