@@ -137,6 +137,31 @@ function bridgeActions(page, state) {
       await webview(page).locator('[aria-label="Chart granularity"] button', { hasText: label }).click({ timeout: 10_000 });
       return { clicked: label };
     },
+    async clickExportCsv() {
+      await webview(page).locator('vscode-button, button', { hasText: 'Export CSV' }).first().click({ timeout: 10_000 });
+      return { clicked: true };
+    },
+    /** Answers VS Code's own save dialog (the simple file dialog in the web): type the path, press Enter. */
+    async answerSaveDialog({ path: file }) {
+      const input = page.locator('.quick-input-widget input[type="text"], .quick-input-widget .quick-input-box input').first();
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      // The dialog fills in its default path asynchronously: wait for it, then replace it until it sticks.
+      await page.waitForFunction((el) => el.value.length > 0, await input.elementHandle(), { timeout: 10_000 });
+      for (let i = 0; i < 20 && (await input.inputValue()) !== file; i++) {
+        await input.fill(file);
+        await page.waitForTimeout(250); // the dialog validates the path as it is typed
+      }
+      if ((await input.inputValue()) !== file) throw new Error(`could not type the path into the save dialog (it shows ${await input.inputValue()})`);
+      await input.press('Enter');
+      const widget = page.locator('.quick-input-widget');
+      try {
+        await widget.waitFor({ state: 'hidden', timeout: 5000 });
+      } catch {
+        await page.screenshot({ path: path.join(OUT, 'save-dialog.png') });
+        throw new Error(`the save dialog stayed open: ${(await widget.innerText()).replace(/\s+/g, ' ')} (see out/e2e/save-dialog.png)`);
+      }
+      return { answered: file };
+    },
     /** Waits until the workbench has stored (IndexedDB) the dashboard's webview state matching `pattern`. */
     async waitForSavedState({ pattern, timeoutMs = 20_000 }) {
       const end = Date.now() + timeoutMs;
