@@ -106,7 +106,12 @@ export class EngineConnection implements vscode.Disposable {
   private async reconfigure(): Promise<void> {
     try {
       const { repriced } = await this.call('configure', this.config());
-      if (repriced !== null) this.log.info(`re-priced after a settings change: ${repriced} rows changed`);
+      if (repriced !== null) {
+        // New price overrides re-price all stored usage at once (documented on the setting), so
+        // every cost shown uses the same prices; say so briefly.
+        this.log.info(`re-priced after a settings change: ${repriced} rows changed`);
+        vscode.window.setStatusBarMessage(`$(check) AI Usage: re-priced with your new prices (${repriced} changed)`, 5000);
+      }
       await this.importNow('settings changed');
     } catch (e) {
       this.log.error(`configure failed: ${(e as Error).message}`);
