@@ -99,7 +99,7 @@ async function inThread() {
   const out = path.join(tmp, 'inThread.js');
   await esbuild.build({
     stdin: {
-      contents: `export { runImport } from './src/core/engine'; export { UsageStore } from './src/core/store/usageStore'; export { Pricer } from './src/core/pricing'; export { setSqlWasmPath } from './src/core/store/sqljs';`,
+      contents: `export { runImport } from './src/core/engine/runImport'; export { UsageStore } from './src/core/store/usageStore'; export { Pricer } from './src/core/pricing'; export { setSqlWasmPath } from './src/core/store/sqljs';`,
       resolveDir: repo,
       loader: 'ts',
     },

@@ -1,8 +1,8 @@
 // `ai-usage`: the usage engine in a terminal. Import, report, list sources, re-price.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { runImport, type ImportReport } from '../core/engine';
-import { listSources, nothingChanged, snapshotFiles, writeManifest, type SourceListing } from '../core/quickCheck';
+import { runImport, type ImportReport } from '../core/engine/runImport';
+import { listSources, nothingChanged, snapshotFiles, writeManifest, type SourceListing } from '../core/engine/quickCheck';
 import { IMPORTERS } from '../core/importers/registry';
 import { isSourceId, SOURCE_IDS, type SourceId } from '../core/model';
 import { defaultDataDir, processSourceContext } from '../core/paths';
@@ -11,9 +11,9 @@ import { parsePriceOverrides } from '../core/pricing/overrides';
 import { groupBy, series } from '../core/queries/queries';
 import { endOfLocalDay, resolveTimeZone, startOfLocalDay } from '../core/queries/time';
 import type { GroupBy, Granularity, Sums, UsageFilter } from '../core/queries/types';
-import { describeSources } from '../core/sources';
+import { describeSources } from '../core/engine/sourceStatus';
 import { UsageStore } from '../core/store/usageStore';
-import { formatBytes, formatInt, formatUsd } from '../shared/format';
+import { formatBytes, formatInt, formatUsd } from '../core/format';
 import { parseArgs, UsageError, type FlagSpec } from './args';
 import { renderTable } from './table';
 

@@ -76,3 +76,18 @@ export interface PricedRecord extends UsageRecord {
 export function totalTokens(r: Pick<UsageRecord, 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens'>): number {
   return r.inputTokens + r.outputTokens + r.cacheReadTokens + r.cacheWriteTokens;
 }
+
+/**
+ * What an import remembers about one file, so the next import reads only what is new.
+ * Stored in the database (`files` table) next to the rows it produced, in the same transaction.
+ */
+export interface FileCursor {
+  size: number;
+  mtimeMs: number;
+  /** Bytes consumed: everything before this offset has been turned into records. */
+  offset: number;
+  /** Hash of the file's first bytes (up to HEAD_BYTES) when last read: tells a rewrite from an append. */
+  headHash: string;
+  /** Parser state as of `offset` (e.g. Codex running totals); JSON-serialisable. */
+  state?: unknown;
+}

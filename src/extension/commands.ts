@@ -1,6 +1,6 @@
 // The "AI Usage" commands. Each is a thin shell over the engine, a dialog or the panel.
 import * as vscode from 'vscode';
-import { formatInt } from '../shared/format';
+import { formatInt } from '../core/format';
 import type { DashboardPanels } from './dashboardPanel';
 import type { EngineConnection } from './engineConnection';
 import type { Settings } from './settings';

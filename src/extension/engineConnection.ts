@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
-import { parseApiRecord } from '../core/apiRecord';
+import { parseApiRecord } from '../core/importers/apiRecord';
 import { processSourceContext } from '../core/paths';
 import { EngineClient } from '../core/worker/engineClient';
 import type { EngineConfig, EngineMethod, EngineWorkerData, ImportSummary, ParamsOf, ResultOf } from '../core/worker/workerProtocol';

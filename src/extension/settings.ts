@@ -2,7 +2,7 @@
 // about invalid values once per change, and keeps the last valid price overrides in force.
 import * as vscode from 'vscode';
 import type { PriceOverrides } from '../core/pricing';
-import { parseSettings, type ExtensionSettings, type RawSettings } from '../core/settingsModel';
+import { parseSettings, type ExtensionSettings, type RawSettings } from '../core/settings';
 
 export const SECTION = 'aiUsage';
 const KEYS: (keyof RawSettings)[] = ['statusBar.enabled', 'statusBar.period', 'statusBar.scope', 'timeZone', 'priceOverrides', 'sources', 'extraPaths', 'rescanIntervalSeconds'];

@@ -1,7 +1,7 @@
 // The status bar badge: cost for the chosen period and scope ("$(graph) $3.21 today"), with a
 // tooltip of today, this month and the top models. Re-queried whenever data or settings change.
 import * as vscode from 'vscode';
-import { badgeText, badgeTooltip, type BadgeSummary } from '../core/badge';
+import { badgeText, badgeTooltip, type BadgeSummary } from '../core/queries/badge';
 import type { EngineConnection } from './engineConnection';
 import type { Settings } from './settings';
 

@@ -1,20 +1,8 @@
 // The contract between the import engine and one source's importer.
-import type { SourceId, UsageRecord } from '../model';
+import type { FileCursor, SourceId, UsageRecord } from '../model';
 
-/**
- * What an import remembers about one file, so the next import reads only what is new.
- * Stored in the database (`files` table) next to the rows it produced.
- */
-export interface FileCursor {
-  size: number;
-  mtimeMs: number;
-  /** Bytes consumed: everything before this offset has been turned into records. */
-  offset: number;
-  /** Hash of the file's first bytes (up to HEAD_BYTES) when last read: tells a rewrite from an append. */
-  headHash: string;
-  /** Parser state as of `offset` (e.g. Codex running totals); JSON-serialisable. */
-  state?: unknown;
-}
+export type { FileCursor };
+
 
 export interface FileReadResult {
   records: UsageRecord[];

@@ -8,8 +8,7 @@
 import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import type { Database, SqlJsStatic, Statement } from 'sql.js';
-import type { FileCursor } from '../importers/types';
-import type { PricedRecord, SourceId, UsageRecord, CostSource } from '../model';
+import type { CostSource, FileCursor, PricedRecord, SourceId, UsageRecord } from '../model';
 import { writeFileAtomic } from './atomicFile';
 import { withFileLock } from './fileLock';
 import { hash64 } from './hash';

@@ -3,9 +3,9 @@
 // windows saved. Writes (import, re-price, reset, API records, merges) run one at a time.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { badgeSummary } from '../badge';
-import { CSV_HEADER, csvRow, jsonRow } from '../csvExport';
-import { runImport, type PriceFn } from '../engine';
+import { badgeSummary } from '../queries/badge';
+import { CSV_HEADER, csvRow, jsonRow } from '../queries/csvExport';
+import { runImport, type PriceFn } from '../engine/runImport';
 import { IMPORTERS } from '../importers/registry';
 import type { Importer } from '../importers/types';
 import type { UsageRecord } from '../model';
@@ -13,7 +13,7 @@ import type { PriceOverrides } from '../pricing';
 import { dashboardData, filterOfView, resolveRange } from '../queries/dashboard';
 import { filterOptions, page, totals } from '../queries/queries';
 import type { PageRequest, TableSort, ViewQuery } from '../queries/types';
-import { describeSources } from '../sources';
+import { describeSources } from '../engine/sourceStatus';
 import { UsageStore } from '../store/usageStore';
 import {
   summariseImport,

@@ -1,8 +1,8 @@
 // The typed RPC between the extension host and the engine worker (worker_threads). The worker
 // owns the sql.js database; the host only sends calls and receives results and events.
 // Everything here is structured-clone safe.
-import type { BadgeQuery, BadgeSummary } from '../badge';
-import type { ImportReport } from '../engine';
+import type { BadgeQuery, BadgeSummary } from '../queries/badge';
+import type { ImportReport } from '../engine/runImport';
 import type { SourceId, UsageRecord } from '../model';
 import type { PriceOverrides } from '../pricing';
 import type { FilterOptions, TablePage, TableSort, ViewQuery } from '../queries/types';

@@ -1,5 +1,5 @@
-// Display names for paths, sources and deltas (number formats themselves live in src/shared/format.ts).
-import { formatPercent } from '../../shared/format';
+// Display names for paths, sources and deltas (number formats themselves live in src/core/format.ts).
+import { formatPercent } from '../../core/format';
 import type { SourceId } from '../../core/model';
 import type { SourceStatus } from '../../core/queries/types';
 

@@ -3,7 +3,7 @@
 // store, so what the page shows can be compared with the database.
 import { dashboardData, filterOfView, resolveRange } from '../../../src/core/queries/dashboard';
 import { filterOptions, page } from '../../../src/core/queries/queries';
-import type { SourceStatus } from '../../../src/core/sources';
+import type { SourceStatus } from '../../../src/core/engine/sourceStatus';
 import type { UsageStore } from '../../../src/core/store/usageStore';
 import { parseRequest, type HostMessage, type InitData, type Notification, type ReplyMap, type Request, type RequestType } from '../../../src/shared/protocol';
 import { NOW, TZ, WORKSPACE } from './usageFixture';

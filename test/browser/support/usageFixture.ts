@@ -1,9 +1,9 @@
 // A realistic usage database for the browser tests, filled through the real UsageStore so the
 // numbers the dashboard shows can be checked against the real queries.
-import { describeSources } from '../../../src/core/sources';
+import { describeSources } from '../../../src/core/engine/sourceStatus';
 import { IMPORTERS } from '../../../src/core/importers/registry';
 import type { PricedRecord, SourceId } from '../../../src/core/model';
-import type { SourceStatus } from '../../../src/core/sources';
+import type { SourceStatus } from '../../../src/core/engine/sourceStatus';
 import { UsageStore } from '../../../src/core/store/usageStore';
 
 /** "Now" for every test: Sat Nov 28, 2026, 12:00 in New York. */

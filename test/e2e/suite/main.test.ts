@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { formatInt, formatUsd } from '../../../src/shared/format';
+import { formatInt, formatUsd } from '../../../src/core/format';
 import { appendWorkspaceRequest, FIXTURE_REQUESTS } from '../fixtures/logs';
 import { activateExtension, bridge, dashboardTabs, dbSums, fixtures, hasBridge, hostState, report, until, utcDay, type HostState } from './helpers';
 

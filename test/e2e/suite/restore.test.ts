@@ -1,7 +1,7 @@
 // After a window reload: the serializer brings the dashboard back with the filters the webview
 // saved (setState), and the restored page shows the database's totals again.
 import { strict as assert } from 'node:assert';
-import { formatInt, formatUsd } from '../../../src/shared/format';
+import { formatInt, formatUsd } from '../../../src/core/format';
 import { activateExtension, bridge, dashboardTabs, dbSums, fixtures, hasBridge, hostState, until } from './helpers';
 
 describe('AI Usage Dashboard after a window reload', function () {

@@ -1,9 +1,9 @@
 // The state of every source, for the Sources view and `ai-usage sources`.
 import { promises as fs } from 'node:fs';
-import type { SourceId } from './model';
-import type { Importer, SourceContext } from './importers/types';
-import type { SourceStatus } from './queries/types';
-import type { UsageStore } from './store/usageStore';
+import type { SourceId } from '../model';
+import type { Importer, SourceContext } from '../importers/types';
+import type { SourceStatus } from '../queries/types';
+import type { UsageStore } from '../store/usageStore';
 
 export type { SourceStatus };
 

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { badgeRange, badgeSummary, badgeText, badgeTooltip, type BadgeSummary } from '../../src/core/badge';
-import { UsageStore } from '../../src/core/store/usageStore';
-import { rec } from '../support/records';
+import { badgeRange, badgeSummary, badgeText, badgeTooltip, type BadgeSummary } from '../../../src/core/queries/badge';
+import { UsageStore } from '../../../src/core/store/usageStore';
+import { rec } from '../../support/records';
 
 const NOW = Date.UTC(2026, 7, 20, 15); // Thursday 20 Aug 2026, 15:00 UTC
 

@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { claudeCodeImporter } from '../../src/core/importers/claudeCode';
-import type { SourceContext } from '../../src/core/importers/types';
-import { listSources, nothingChanged, snapshotFiles, writeManifest } from '../../src/core/quickCheck';
-import { tempDir } from '../support/tempDir';
+import { claudeCodeImporter } from '../../../src/core/importers/claudeCode';
+import type { SourceContext } from '../../../src/core/importers/types';
+import { listSources, nothingChanged, snapshotFiles, writeManifest } from '../../../src/core/engine/quickCheck';
+import { tempDir } from '../../support/tempDir';
 
 describe('quick "nothing changed" check', () => {
   let home: string;

@@ -3,9 +3,9 @@
 // database: the stat of every source file it knew and of the database itself. The next run
 // first compares those stats with the disk and opens the database only when something differs.
 import * as fs from 'node:fs';
-import type { SourceId } from './model';
-import type { Importer, SourceContext } from './importers/types';
-import { writeFileAtomic } from './store/atomicFile';
+import type { SourceId } from '../model';
+import type { Importer, SourceContext } from '../importers/types';
+import { writeFileAtomic } from '../store/atomicFile';
 
 /** Bumped when the manifest's meaning changes: an old manifest then never matches. */
 const VERSION = 1;

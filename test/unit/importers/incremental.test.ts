@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { readJsonlIncrement, type JsonlParser } from '../../src/core/importers/incremental';
-import type { UsageRecord } from '../../src/core/model';
-import { tempDir } from '../support/tempDir';
+import { readJsonlIncrement, type JsonlParser } from '../../../src/core/importers/incremental';
+import type { UsageRecord } from '../../../src/core/model';
+import { tempDir } from '../../support/tempDir';
 
 // A parser that turns {"n":N} lines into one record each, and counts lines in its state.
 interface CountState { lines: number }

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { parseSettings, RESCAN_DEFAULT_SECONDS } from '../../src/core/settingsModel';
+import { parseSettings, RESCAN_DEFAULT_SECONDS } from '../../src/core/settings';
 
 describe('parseSettings', () => {
   it('gives the documented defaults for an empty configuration', () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { ApiRecordError, parseApiRecord } from '../../src/core/apiRecord';
+import { ApiRecordError, parseApiRecord } from '../../../src/core/importers/apiRecord';
 
 const NOW = Date.UTC(2026, 7, 20, 12);
 const good = { dedupeKey: 'req-1', ts: Date.UTC(2026, 7, 20, 10), model: 'claude-sonnet-4-5', inputTokens: 100, outputTokens: 50 };

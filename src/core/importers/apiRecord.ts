@@ -1,7 +1,7 @@
 // Usage reported by other extensions (the `recordUsage` API and the `aiUsage.recordUsage`
 // command). The input comes from code we do not control, so every field is checked and a bad
 // record is refused with a message that names the field, instead of being stored half-right.
-import type { UsageRecord } from './model';
+import type { UsageRecord } from '../model';
 
 /** What a caller passes. Token counts are whole numbers ≥ 0; `cost` is USD. */
 export interface ApiUsageInput {

@@ -1,11 +1,11 @@
 // One import run: for every enabled source, find its files, read what is new in each, price
 // the records and store them with the file's new cursor. Bad files are reported, never fatal.
-import type { CostSource, PricedRecord, SourceId, UsageRecord } from './model';
-import { IMPORTERS } from './importers/registry';
+import type { CostSource, PricedRecord, SourceId, UsageRecord } from '../model';
+import { IMPORTERS } from '../importers/registry';
 import { reconcileOverlaps } from './overlaps';
 import { listSources, type SourceListing } from './quickCheck';
-import type { FileReadResult, Importer, SourceContext } from './importers/types';
-import type { UsageStore } from './store/usageStore';
+import type { FileReadResult, Importer, SourceContext } from '../importers/types';
+import type { UsageStore } from '../store/usageStore';
 
 export interface PriceFn {
   price(r: UsageRecord): { model: string; cost: number; costSource: CostSource };

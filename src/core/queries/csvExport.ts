@@ -1,8 +1,8 @@
 // CSV and JSON lines for exported usage rows. CSV follows RFC 4180 (CRLF, quotes doubled) and
 // neutralises spreadsheet formulas: a project path or model id that starts with = + - @ would
 // otherwise run as a formula when the file is opened in Excel or Sheets (CSV injection).
-import { localTime } from './queries/time';
-import type { TableRow } from './queries/types';
+import { localTime } from './time';
+import type { TableRow } from './types';
 
 export const CSV_COLUMNS = [
   'timestamp_utc',

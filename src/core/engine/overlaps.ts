@@ -1,7 +1,7 @@
 // Stores that log the same requests twice, reconciled after an import so each request counts once.
 // (Overlaps inside one tool — Codex sessions vs archived_sessions, OpenCode's database vs its
 // legacy files, Gemini's .json vs .jsonl — are solved by shared dedupe keys in the importers.)
-import type { UsageStore } from './store/usageStore';
+import type { UsageStore } from '../store/usageStore';
 
 /** Aider history times are session starts, so AiderDesk's first row may come a little after them. */
 const SESSION_SLACK_MS = 24 * 3600_000;

@@ -1,6 +1,6 @@
 // The extension's settings as plain values, checked. `settings.json` is hand-edited, so every
 // value may be of the wrong shape: a bad part is reported and replaced by its default, never fatal.
-import { BADGE_PERIODS, isBadgePeriod, type BadgePeriod } from './badge';
+import { BADGE_PERIODS, isBadgePeriod, type BadgePeriod } from './queries/badge';
 import { isSourceId, SOURCE_IDS, type SourceId } from './model';
 import type { PriceOverrides } from './pricing';
 import { parsePriceOverrides } from './pricing/overrides';

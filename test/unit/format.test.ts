@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { formatInt, formatPercent, formatUsd } from '../../../src/shared/format';
+import { formatInt, formatPercent, formatUsd } from '../../src/core/format';
 
 describe('number formats', () => {
   it('integers are exact with thousands separators', () => {

@@ -4,12 +4,12 @@ import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { runImport } from '../../src/core/engine';
-import type { SourceContext } from '../../src/core/importers/types';
-import { Pricer } from '../../src/core/pricing';
-import { groupBy, totals } from '../../src/core/queries/queries';
-import { UsageStore } from '../../src/core/store/usageStore';
-import { tempDir } from '../support/tempDir';
+import { runImport } from '../../../src/core/engine/runImport';
+import type { SourceContext } from '../../../src/core/importers/types';
+import { Pricer } from '../../../src/core/pricing';
+import { groupBy, totals } from '../../../src/core/queries/queries';
+import { UsageStore } from '../../../src/core/store/usageStore';
+import { tempDir } from '../../support/tempDir';
 
 const jsonl = (...objs: unknown[]) => objs.map((o) => JSON.stringify(o)).join('\n') + '\n';
 

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { CSV_COLUMNS, CSV_HEADER, csvField, csvLine, csvRow, jsonRow, localDateTime } from '../../src/core/csvExport';
-import type { TableRow } from '../../src/core/queries/types';
+import { CSV_COLUMNS, CSV_HEADER, csvField, csvLine, csvRow, jsonRow, localDateTime } from '../../../src/core/queries/csvExport';
+import type { TableRow } from '../../../src/core/queries/types';
 
 const row: TableRow = {
   id: '1',

@@ -1,11 +1,11 @@
 // The status bar badge: what it sums (a period in the user's time zone, the workspace's
 // projects or all), and the words it shows. Pure: the host only puts the strings on screen.
 import type { Database } from 'sql.js';
-import { formatInt, formatUsd } from '../shared/format';
-import { resolveRange } from './queries/dashboard';
-import { groupBy, totals } from './queries/queries';
-import { fromLocal, localTime } from './queries/time';
-import type { UsageFilter } from './queries/types';
+import { formatInt, formatUsd } from '../format';
+import { resolveRange } from './dashboard';
+import { groupBy, totals } from './queries';
+import { fromLocal, localTime } from './time';
+import type { UsageFilter } from './types';
 
 export const BADGE_PERIODS = ['today', 'thisWeek', 'thisMonth', 'last7Days', 'last30Days'] as const;
 export type BadgePeriod = (typeof BADGE_PERIODS)[number];
