@@ -26,6 +26,8 @@ const builds = [
   { ...nodeCommon, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode'] },
   { ...nodeCommon, entryPoints: { engineWorker: 'src/extension/engineWorker.ts' }, outdir: 'dist', external: ['vscode'] },
   { ...nodeCommon, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  // Reads big imports on worker threads, for the CLI and the extension's engine worker.
+  { ...nodeCommon, entryPoints: { parseWorker: 'src/core/engine/parseWorker.ts' }, outdir: 'dist' },
 ].filter((b) => Object.values(b.entryPoints).every((p) => existsSync(p)));
 
 if (existsSync('src/webview/main.ts')) {

@@ -1,5 +1,5 @@
 // `ai-usage`: the usage engine in a terminal. Import, report, list sources, re-price.
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { runImport, type ImportReport } from '../core/engine/runImport';
 import { listSources, nothingChanged, snapshotFiles, writeManifest, type SourceListing } from '../core/engine/quickCheck';
@@ -142,7 +142,9 @@ async function doImport(flags: Map<string, string[]>, only?: SourceId[]): Promis
   const quick = nothingChanged(dbFile, listing, files);
   if (quick) return { report: unchangedReport(listing, quick.rows, performance.now() - started) };
   const store = await openStore(flags);
-  const report = await runImport(store, { ctx, pricer, importers, listing });
+  const worker = path.join(__dirname, 'parseWorker.js');
+  const parseWorkerFile = existsSync(worker) ? worker : undefined; // absent when run from source (tests)
+  const report = await runImport(store, { ctx, pricer, importers, listing, parseWorkerFile });
   await store.save();
   await writeManifest(dbFile, listing, files, report.totalRows);
   return { report, store };

@@ -39,7 +39,8 @@ export class EngineConnection implements vscode.Disposable {
     const wasmPath = vscode.Uri.joinPath(dist, 'sql-wasm.wasm').fsPath;
     this.client = new EngineClient(
       () => {
-        const data: EngineWorkerData = { dbFile: this.dbFile, wasmPath, config: this.config() };
+        const parseWorkerFile = vscode.Uri.joinPath(dist, 'parseWorker.js').fsPath;
+        const data: EngineWorkerData = { dbFile: this.dbFile, wasmPath, parseWorkerFile, config: this.config() };
         return new Worker(workerFile, { workerData: data, name: 'ai-usage-engine' });
       },
       {

@@ -3,6 +3,7 @@
 import type { CostSource, PricedRecord, SourceId, UsageRecord } from '../model';
 import { IMPORTERS } from '../importers/registry';
 import { reconcileOverlaps } from './overlaps';
+import { ParsePool, pendingBytes } from './parsePool';
 import { listSources, type SourceListing } from './quickCheck';
 import type { FileReadResult, Importer, SourceContext } from '../importers/types';
 import type { UsageStore } from '../store/usageStore';
@@ -20,6 +21,13 @@ export interface ImportOptions {
   enabled?: (source: SourceId) => boolean;
   /** Files already listed for these importers (see quickCheck.listSources); listed here otherwise. */
   listing?: readonly SourceListing[];
+  /**
+   * The bundled parse worker (dist/parseWorker.js). When given, a big read of a source whose
+   * importer is `parallel` is spread over worker threads (see parsePool.ts).
+   */
+  parseWorkerFile?: string;
+  /** Fewer new bytes than this in a source are read on the calling thread (default 32 MiB). */
+  parallelMinBytes?: number;
   /** Called after each source, e.g. to update a progress bar. */
   onSource?: (report: SourceImportReport) => void;
 }
@@ -61,6 +69,12 @@ export function priceRecords(records: readonly UsageRecord[], pricer: PriceFn): 
   return records.map((r) => ({ ...r, ...pricer.price(r) }));
 }
 
+/** A batch is written once it holds this many records or files. */
+const FLUSH_RECORDS = 20_000;
+const FLUSH_FILES = 200;
+/** Below this many new bytes a source is read on the calling thread. */
+const PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
+
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -70,6 +84,8 @@ async function importSource(
   importer: Importer,
   listing: SourceListing,
   getPricer: () => Promise<PriceFn>,
+  getPool: () => ParsePool | undefined,
+  parallelMinBytes: number,
 ): Promise<SourceImportReport> {
   const started = performance.now();
   const { roots, files } = listing;
@@ -88,13 +104,42 @@ async function importSource(
   };
   report.files = files.length;
   const cursors = store.cursors(importer.source);
+  // Files' rows and cursors are written in batches: one transaction per file rewrote the same
+  // index pages over and over (row ids are hashes, so inserts land all over the b-tree).
+  let batch: { file: string; result: FileReadResult; priced: PricedRecord[] }[] = [];
+  let batchRecords = 0;
+  const flush = () => {
+    if (!batch.length) return;
+    const done = batch;
+    batch = [];
+    batchRecords = 0;
+    // Rows and cursors in one transaction: a crash never leaves a cursor ahead of its rows.
+    report.changedRows += store.transaction(() => {
+      let changed = 0;
+      for (const { file, result, priced } of done) {
+        changed += store.upsert(priced);
+        store.setCursor(importer.source, file, result.cursor, { records: result.records.length, skipped: result.skipped, reread: result.reread });
+      }
+      return changed;
+    });
+  };
+  // Worker threads only pay off for a big read (their start-up costs tens of milliseconds).
+  const pool = importer.parallel && pendingBytes(files, cursors) >= parallelMinBytes ? getPool() : undefined;
+  const read = pool ? (f: string) => pool.read(importer.source, f, cursors.get(f)) : (f: string) => importer.readFile(f, cursors.get(f));
+  // With workers, every read is queued at once and results are used in file order: the workers
+  // keep parsing while this thread prices and stores (a result is only records, so holding them
+  // costs little). Without workers, one file at a time.
+  const window = pool ? files.length : 1;
+  const ahead: Promise<FileReadResult | Error>[] = [];
+  let next = 0;
   for (const file of files) {
-    let result: FileReadResult;
-    try {
-      result = await importer.readFile(file, cursors.get(file));
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') report.errors.push(`${file}: ${message(e)}`); // deleted between listing and reading: fine
+    while (ahead.length < window && next < files.length) {
+      ahead.push(read(files[next++]).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
+    }
+    const result = await ahead.shift()!;
+    if (result instanceof Error) {
+      const code = (result as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') report.errors.push(`${file}: ${message(result)}`); // deleted between listing and reading: fine
       continue;
     }
     if (result.bytesRead === 0 && result.records.length === 0) continue;
@@ -103,13 +148,11 @@ async function importSource(
     report.records += result.records.length;
     report.skipped += result.skipped;
     const priced = result.records.length ? priceRecords(result.records, await getPricer()) : [];
-    // Rows and cursor in one transaction: a crash never leaves a cursor ahead of its rows.
-    report.changedRows += store.transaction(() => {
-      const changed = store.upsert(priced);
-      store.setCursor(importer.source, file, result.cursor, { records: result.records.length, skipped: result.skipped, reread: result.reread });
-      return changed;
-    });
+    batch.push({ file, result, priced });
+    batchRecords += priced.length;
+    if (batchRecords >= FLUSH_RECORDS || batch.length >= FLUSH_FILES) flush();
   }
+  flush();
   report.durationMs = Math.round(performance.now() - started);
   store.setSourceRun({
     source: importer.source,
@@ -130,11 +173,17 @@ export async function runImport(store: UsageStore, opts: ImportOptions): Promise
   let pricer: Promise<PriceFn> | undefined;
   const getPricer = () => (pricer ??= typeof opts.pricer === 'function' ? opts.pricer() : Promise.resolve(opts.pricer));
   const listings = opts.listing ?? (await listSources(importers, opts.ctx));
-  for (const importer of importers) {
-    const listing = listings.find((l) => l.source === importer.source) ?? (await listSources([importer], opts.ctx))[0];
-    const r = await importSource(store, importer, listing, getPricer);
-    sources.push(r);
-    opts.onSource?.(r);
+  let pool: ParsePool | undefined;
+  const getPool = () => (opts.parseWorkerFile ? (pool ??= new ParsePool(opts.parseWorkerFile)) : undefined);
+  try {
+    for (const importer of importers) {
+      const listing = listings.find((l) => l.source === importer.source) ?? (await listSources([importer], opts.ctx))[0];
+      const r = await importSource(store, importer, listing, getPricer, getPool, opts.parallelMinBytes ?? PARALLEL_MIN_BYTES);
+      sources.push(r);
+      opts.onSource?.(r);
+    }
+  } finally {
+    await pool?.close();
   }
   if (reconcileOverlaps(store) > 0) store.markDirty();
   const totalRows = store.rowCount();

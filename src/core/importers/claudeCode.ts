@@ -15,6 +15,7 @@ const SEMVER_PREFIX = /^\d+\.\d+\.\d/;
 export const claudeCodeImporter: Importer = {
   source: 'claude-code',
   label: 'Claude Code',
+  parallel: true,
 
   roots(ctx: SourceContext): string[] {
     const p = pathApi(ctx);

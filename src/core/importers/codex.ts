@@ -62,6 +62,7 @@ const AUTO_REVIEW: [string, string][] = [
 export const codexImporter: Importer = {
   source: 'codex',
   label: 'Codex CLI',
+  parallel: true,
 
   roots(ctx: SourceContext): string[] {
     const p = pathApi(ctx);

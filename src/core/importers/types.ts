@@ -42,6 +42,11 @@ export interface Importer {
   roots(ctx: SourceContext): string[];
   /** The files to read under the roots that exist (absolute paths, deterministic order). */
   listFiles(roots: string[], ctx: SourceContext): Promise<string[]>;
+  /**
+   * True when `readFile` depends on nothing but its arguments (no state from `listFiles`), so a
+   * parse worker thread may run it: the high-volume sources, read in parallel on a cold import.
+   */
+  readonly parallel?: boolean;
   /** Read what is new in `file` since `cursor` (undefined: never read). Never throws for bad content. */
   readFile(file: string, cursor: FileCursor | undefined): Promise<FileReadResult>;
 }

@@ -86,7 +86,10 @@ export class UsageStore {
   readonly warnings: string[] = [];
   private dirty = false;
   private saving: Promise<unknown> = Promise.resolve();
-  private readonly knownDims = new Set<bigint>();
+  /** Dimension rows known to exist, by `table NUL value`: saves a hash and an insert per row. */
+  private readonly knownDims = new Map<string, bigint>();
+  /** Aliases that have copy rows (loaded on first need): only those need the replay clean-up. */
+  private copyAliases: Set<bigint> | undefined;
   private statements = new Map<string, Statement>();
 
   private constructor(
@@ -159,6 +162,9 @@ export class UsageStore {
       return out;
     } catch (e) {
       this.db.run('ROLLBACK');
+      // The caches may name dimension rows the rollback removed.
+      this.knownDims.clear();
+      this.copyAliases = undefined;
       throw e;
     }
   }
@@ -176,24 +182,42 @@ export class UsageStore {
     for (const s of this.statements.values()) s.free();
     this.statements.clear();
     this.knownDims.clear();
+    this.copyAliases = undefined;
   }
 
   private dim(table: 'projects' | 'sessions', column: string, value: string): bigint {
-    const id = hash64(`${table}\0${value}`);
-    if (!this.knownDims.has(id)) {
+    const key = `${table}\0${value}`;
+    let id = this.knownDims.get(key);
+    if (id === undefined) {
+      id = hash64(key);
       this.stmt(`INSERT OR IGNORE INTO ${table} (id, ${column}) VALUES (?, ?)`).run([id, value]);
-      this.knownDims.add(id);
+      this.knownDims.set(key, id);
     }
     return id;
   }
 
   private modelDim(raw: string, model: string): bigint {
-    const id = hash64(`models\0${raw}`);
-    if (!this.knownDims.has(id)) {
+    const key = `models\0${raw}\0${model}`;
+    let id = this.knownDims.get(key);
+    if (id === undefined) {
+      id = hash64(`models\0${raw}`);
       this.stmt('INSERT INTO models (id, raw, model) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET model = excluded.model').run([id, raw, model]);
-      this.knownDims.add(id);
+      this.knownDims.set(key, id);
     }
     return id;
+  }
+
+  private aliasesWithCopies(): Set<bigint> {
+    if (!this.copyAliases) {
+      this.copyAliases = new Set();
+      const s = this.db.prepare('SELECT DISTINCT alias FROM usage WHERE is_copy = 1 AND alias IS NOT NULL');
+      try {
+        while (s.step()) this.copyAliases.add(s.get(null, { useBigInt: true })[0] as bigint);
+      } finally {
+        s.free();
+      }
+    }
+    return this.copyAliases;
   }
 
   /**
@@ -231,10 +255,13 @@ export class UsageStore {
         r.isCopy ? 1 : 0,
       ]);
       changed += this.db.getRowsModified();
-      if (alias !== null && !r.isCopy) {
+      if (alias !== null && r.isCopy) this.aliasesWithCopies().add(alias);
+      else if (alias !== null && this.aliasesWithCopies().has(alias)) {
+        // The original arrived after its replayed copies: it replaces them.
         this.stmt('UPDATE usage SET is_copy = 0 WHERE id = ? AND is_copy = 1').run([id]);
         this.stmt('DELETE FROM usage WHERE alias = ? AND is_copy = 1 AND id != ?').run([alias, id]);
         changed += this.db.getRowsModified();
+        this.aliasesWithCopies().delete(alias);
       }
     }
     if (records.length) this.dirty = true;

@@ -37,6 +37,8 @@ export interface EngineServiceOptions {
   /** Builds a pricer from the user's overrides (the real one in the worker; a fake in tests). */
   makePricer: (overrides: PriceOverrides) => Pricing;
   importers?: readonly Importer[];
+  /** The bundled parse worker (see engine/parsePool.ts); without it every file is read on this thread. */
+  parseWorkerFile?: string;
   saveDelayMs?: number;
   refreshIntervalMs?: number;
 }
@@ -53,6 +55,7 @@ export function yieldingBetweenFiles(imp: Importer): Importer {
   return {
     source: imp.source,
     label: imp.label,
+    parallel: imp.parallel,
     roots: (ctx) => imp.roots(ctx),
     listFiles: (roots, ctx) => imp.listFiles(roots, ctx),
     readFile: async (file, cursor) => {
@@ -210,6 +213,7 @@ export class EngineService {
           pricer: this.pricer,
           importers: this.importersForRun(),
           enabled: (s) => !disabled.has(s),
+          parseWorkerFile: this.opts.parseWorkerFile,
         });
         const summary = summariseImport(report);
         if (this.store.getMeta(PRICE_FINGERPRINT) === undefined) this.store.setMeta(PRICE_FINGERPRINT, this.pricer.fingerprint);

@@ -16,6 +16,7 @@ export function startEngineWorker(port: MessagePort, data: EngineWorkerData): vo
   const ready = EngineService.open({
     dbFile: data.dbFile,
     config: data.config,
+    parseWorkerFile: data.parseWorkerFile,
     emit: (event) => post({ kind: 'event', event }),
     makePricer: (overrides: PriceOverrides) => new Pricer(overrides),
     saveDelayMs: data.saveDelayMs,

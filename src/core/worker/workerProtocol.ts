@@ -21,6 +21,8 @@ export interface EngineConfig {
 export interface EngineWorkerData {
   dbFile: string;
   wasmPath: string;
+  /** The bundled parse worker, for reading big imports on several threads. */
+  parseWorkerFile?: string;
   config: EngineConfig;
   /** How often to take in rows another window saved (ms). */
   refreshIntervalMs?: number;
