@@ -22,10 +22,21 @@ const nodeCommon = {
   logLevel: 'warning',
 };
 
+// The CLI loads the price table (most of its size) only when it has something to price: a warm
+// `ai-usage import` then starts without compiling it. Its require() of the pricing module is
+// pointed at a bundle of its own.
+const pricingApart = {
+  name: 'pricing-apart',
+  setup(build) {
+    build.onResolve({ filter: /\/core\/pricing$/ }, (args) => (args.kind === 'require-call' ? { path: './pricing.js', external: true } : undefined));
+  },
+};
+
 const builds = [
   { ...nodeCommon, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode'] },
   { ...nodeCommon, entryPoints: { engineWorker: 'src/extension/engineWorker.ts' }, outdir: 'dist', external: ['vscode'] },
-  { ...nodeCommon, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { ...nodeCommon, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, plugins: [pricingApart] },
+  { ...nodeCommon, entryPoints: { pricing: 'src/core/pricing/index.ts' }, outdir: 'dist' },
   // Reads big imports on worker threads, for the CLI and the extension's engine worker.
   { ...nodeCommon, entryPoints: { parseWorker: 'src/core/engine/parseWorker.ts' }, outdir: 'dist' },
 ].filter((b) => Object.values(b.entryPoints).every((p) => existsSync(p)));

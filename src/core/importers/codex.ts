@@ -100,6 +100,8 @@ export const codexImporter: Importer = {
 };
 
 export const codexParser: JsonlParser<CodexState> = {
+  // Most of a rollout's bytes are response_item lines (messages, tool output): never decoded.
+  skipByHead: [Buffer.from('"type":"response_item"')],
   initialState(file) {
     const name = file.replace(/\\/g, '/').split('/').pop() ?? '';
     const sessionId = UUID_IN_NAME.exec(name)?.[1] ?? name.replace(/\.jsonl$/, '');

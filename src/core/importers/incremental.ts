@@ -9,6 +9,7 @@ import type { FileCursor, FileReadResult } from './types';
 export const HEAD_BYTES = 4096;
 const CHUNK_BYTES = 8 * 1024 * 1024;
 const NEWLINE = 0x0a;
+const SKIP_HEAD_BYTES = 128;
 
 export interface JsonlParser<S> {
   /** State at the start of the file. */
@@ -18,6 +19,11 @@ export interface JsonlParser<S> {
    * usage); a cheap filter that keeps big logs fast.
    */
   mustContain?: Buffer;
+  /**
+   * A line whose first bytes (up to SKIP_HEAD_BYTES) contain one of these is skipped without
+   * being decoded: for logs whose bulky lines announce their type up front (Codex `response_item`).
+   */
+  skipByHead?: Buffer[];
   /**
    * Handle one complete line. Return the records it yields (often none); return 'skip' for a
    * line that should have been usage but is malformed. May mutate `state`.
@@ -93,9 +99,14 @@ export async function readJsonlIncrement<S>(file: string, cursor: FileCursor | u
       }
       // Only complete lines are handled; the rest is carried into the next chunk.
       const complete = buf.lastIndexOf(NEWLINE) + 1;
+      const skipByHead = parser.skipByHead;
       const handle = (from: number, nl: number): void => {
         const end = nl > from && buf[nl - 1] === 0x0d ? nl - 1 : nl; // CRLF
         if (end <= from) return;
+        if (skipByHead) {
+          const head = buf.subarray(from, Math.min(end, from + SKIP_HEAD_BYTES));
+          for (const marker of skipByHead) if (head.indexOf(marker) >= 0) return;
+        }
         const out = parser.line(state, buf.toString('utf8', from, end), file);
         if (out === 'skip') skipped++;
         else for (const r of out) records.push(r);

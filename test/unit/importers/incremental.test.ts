@@ -98,3 +98,23 @@ describe('incremental JSONL reading', () => {
     assert.deepEqual(keys(r), ['1', '6']);
   });
 });
+
+describe('skipping lines by their head', () => {
+  it('never decodes a line whose first bytes carry a skip marker', async () => {
+    const dir = await tempDir();
+    const f = path.join(dir, 'a.jsonl');
+    const seen: string[] = [];
+    const p: JsonlParser<null> = {
+      initialState: () => null,
+      skipByHead: [Buffer.from('"type":"bulk"')],
+      line(_s, text) {
+        seen.push(text);
+        return [];
+      },
+    };
+    // The marker far into a line (beyond the head) does not skip it.
+    await fs.writeFile(f, `{"type":"bulk","x":1}\n{"type":"keep"}\n{"type":"keep","pad":"${'y'.repeat(200)}","t":{"type":"bulk"}}\n`);
+    await readJsonlIncrement(f, undefined, p);
+    assert.deepEqual(seen.map((t) => JSON.parse(t).type), ['keep', 'keep']);
+  });
+});
