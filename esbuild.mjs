@@ -1,11 +1,13 @@
 // Builds every bundle into dist/: the extension host, its engine worker, the CLI and the webview.
 // `node esbuild.mjs --watch` rebuilds on change; `--dev` keeps bundles unminified with source maps.
 import * as esbuild from 'esbuild';
-import { existsSync, mkdirSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync, copyFileSync, rmSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const dev = watch || process.argv.includes('--dev');
 
+// A fresh dist/ for every full build: nothing stale (old source maps, renamed bundles) gets packaged.
+if (!watch) rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist', { recursive: true });
 // sql.js loads its wasm from a path we give it (wasmBinary), so ship the file beside the bundles.
 copyFileSync('node_modules/sql.js/dist/sql-wasm.wasm', 'dist/sql-wasm.wasm');
