@@ -3,12 +3,13 @@
 // the page saw no CSP violation and logged no error (afterEach).
 import { strict as assert } from 'node:assert';
 import path from 'node:path';
+import { promises as fs } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { dashboardData } from '../../src/core/queries/dashboard';
 import { filterOptions, page as queryPage } from '../../src/core/queries/queries';
 import { filterOfView, resolveRange } from '../../src/core/queries/dashboard';
 import type { TableRow, TableSort, ViewQuery } from '../../src/core/queries/types';
-import type { SourceStatus } from '../../src/core/engine/sourceStatus';
+import type { SourceStatus } from '../../src/core/queries/types';
 import type { UsageStore } from '../../src/core/store/usageStore';
 import { webviewCsp } from '../../src/extension/webviewHtml';
 import { formatCompact, formatInt, formatPercent, formatUsd } from '../../src/core/format';
@@ -565,6 +566,10 @@ describe('dashboard webview in Chromium', function () {
         await p.page.locator('#urow-0').waitFor();
         await p.page.waitForFunction((k) => document.querySelector('.chart')?.getAttribute('data-theme') === k, theme);
         await p.page.screenshot({ path: path.join(shots, `dashboard-${theme}.png`), fullPage: true });
+        // UPDATE_DOCS_SCREENSHOTS=1 refreshes the README's copies.
+        if (process.env.UPDATE_DOCS_SCREENSHOTS && (theme === 'dark' || theme === 'light')) {
+          await fs.copyFile(path.join(shots, `dashboard-${theme}.png`), path.resolve(__dirname, '..', '..', 'docs', 'screenshots', `dashboard-${theme}.png`));
+        }
       });
     }
 

@@ -13,7 +13,7 @@
 // Prints `N passed, N failed` and exits non-zero on any failure.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -25,7 +25,9 @@ import { CODE_SERVER, NODE24_BIN, isSetUp, setup } from './setup.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
 const require = createRequire(import.meta.url);
-const SCREENSHOTS = path.join(repo, 'docs', 'screenshots');
+// Screenshots go to test-results/; UPDATE_DOCS_SCREENSHOTS=1 also refreshes the README's copies.
+const SCREENSHOTS = path.join(repo, 'test-results', 'screenshots');
+const DOCS_SCREENSHOTS = path.join(repo, 'docs', 'screenshots');
 const PHASE_TIMEOUT_MS = 5 * 60_000;
 const started = Date.now();
 const log = (...a) => console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1)}s]`, ...a);
@@ -219,7 +221,9 @@ function bridgeActions(page, state) {
         await page.mouse.move(5, 5);
       }
       state.screenshots = true;
-      return { workbench: 'docs/screenshots/workbench.png', badge: box ? 'docs/screenshots/badge.png' : null };
+      const shots = box ? ['workbench.png', 'badge.png'] : ['workbench.png'];
+      if (process.env.UPDATE_DOCS_SCREENSHOTS) for (const f of shots) copyFileSync(path.join(SCREENSHOTS, f), path.join(DOCS_SCREENSHOTS, f));
+      return { workbench: path.join(SCREENSHOTS, 'workbench.png'), badge: box ? path.join(SCREENSHOTS, 'badge.png') : null };
     },
   };
 }
