@@ -32,6 +32,17 @@ export function formatCompact(n: number): string {
   return n.toLocaleString('en-US', { notation: 'compact', maximumFractionDigits: 1 });
 }
 
+/**
+ * Dollar ticks on a chart axis. Ticks are round numbers, so they need few digits, but small
+ * ranges must not collapse into identical labels ($0.02, $0.04, never $0, $0, $0.1).
+ */
+export function formatAxisUsd(v: number): string {
+  if (v === 0) return '$0';
+  const a = Math.abs(v);
+  const text = a >= 1000 ? formatCompact(a) : String(Number(a.toPrecision(3)));
+  return `${v < 0 ? '-' : ''}$${text}`;
+}
+
 /** A share as a percentage with one decimal below 10 %: 7.5%, 42%. */
 export function formatPercent(fraction: number): string {
   const p = fraction * 100;

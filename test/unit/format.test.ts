@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { formatInt, formatPercent, formatUsd } from '../../src/core/format';
+import { formatAxisUsd, formatInt, formatPercent, formatUsd } from '../../src/core/format';
 
 describe('number formats', () => {
   it('integers are exact with thousands separators', () => {
@@ -21,6 +21,11 @@ describe('number formats', () => {
     assert.equal(formatUsd(0.0000012346), '$0.000001235');
     assert.equal(formatUsd(0.00001), '$0.00001');
     assert.equal(formatUsd(-2.5), '-$2.50');
+  });
+
+  it('axis ticks stay distinct on small ranges', () => {
+    assert.deepEqual([0, 0.02, 0.04, 0.06, 0.08].map(formatAxisUsd), ['$0', '$0.02', '$0.04', '$0.06', '$0.08']);
+    assert.deepEqual([0.5, 1, 1.5, 20, 1500, 2_000_000].map(formatAxisUsd), ['$0.5', '$1', '$1.5', '$20', '$1.5K', '$2M']);
   });
 
   it('percentages', () => {
