@@ -2,7 +2,7 @@
 // Every assistant line carries `message.usage`; see log-formats.md §1 for the pitfalls handled here.
 import { totalTokens, type UsageRecord } from '../model';
 import { readJsonlIncrement, type JsonlParser } from './incremental';
-import { splitPathList, walkFiles } from './listing';
+import { filesUnder, splitPathList } from './listing';
 import { expandHome, homeOf, pathApi } from './toolImportHelpers';
 import type { Importer, SourceContext } from './types';
 
@@ -34,18 +34,8 @@ export const claudeCodeImporter: Importer = {
     return [...new Set(out)];
   },
 
-  async listFiles(roots: string[]): Promise<string[]> {
-    const seen = new Set<string>();
-    const files: string[] = [];
-    for (const root of roots) {
-      for (const f of await walkFiles(root, (x) => x.endsWith('.jsonl'))) {
-        if (!seen.has(f)) {
-          seen.add(f);
-          files.push(f);
-        }
-      }
-    }
-    return files;
+  listFiles(roots: string[]): Promise<string[]> {
+    return filesUnder(roots, (x) => x.endsWith('.jsonl'));
   },
 
   readFile(file, cursor) {

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { UsageRecord } from '../model';
 import { readJsonlIncrement, type JsonlParser } from './incremental';
-import { splitPathList, walkFiles } from './listing';
+import { filesUnder, splitPathList } from './listing';
 import { expandHome, homeOf, pathApi } from './toolImportHelpers';
 import type { Importer, SourceContext } from './types';
 
@@ -76,22 +76,16 @@ export const codexImporter: Importer = {
     return [...new Set(out)];
   },
 
-  async listFiles(roots: string[]): Promise<string[]> {
+  listFiles(roots: string[]): Promise<string[]> {
     // A rollout's name holds its start time and uuid, so the same name under sessions/ and
     // archived_sessions/ (same relative path, or archived flat) is the same session: keep the
     // first, i.e. the sessions/ copy. Other names are compared by full path only.
-    const seen = new Set<string>();
-    const files: string[] = [];
-    for (const root of roots) {
-      for (const f of await walkFiles(root, (x) => x.endsWith('.jsonl'))) {
+    return filesUnder(roots, (x) => x.endsWith('.jsonl'), {
+      identity: (f) => {
         const base = path.basename(f.replace(/\\/g, '/'));
-        const id = ROLLOUT_NAME.test(base) ? `rollout:${base}` : f;
-        if (seen.has(id)) continue;
-        seen.add(id);
-        files.push(f);
-      }
-    }
-    return files;
+        return ROLLOUT_NAME.test(base) ? `rollout:${base}` : f;
+      },
+    });
   },
 
   readFile(file, cursor) {

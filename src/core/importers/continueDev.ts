@@ -18,7 +18,7 @@
 import * as path from 'node:path';
 import type { UsageRecord } from '../model';
 import { readJsonlIncrement, type JsonlParser } from './incremental';
-import { walkFiles } from './listing';
+import { filesUnder } from './listing';
 import { count, envDir, isObject, keepLastPerKey, parseTime, pathApi, sha1, uniq } from './toolImportHelpers';
 import type { FileCursor, FileReadResult, Importer, SourceContext } from './types';
 
@@ -69,14 +69,9 @@ export class ContinueImporter implements Importer {
     return uniq([p.join(globalDir, 'dev_data'), ...(ctx.extraPaths['continue'] ?? [])]);
   }
 
-  async listFiles(roots: string[]): Promise<string[]> {
-    const files: string[] = [];
-    for (const root of roots) {
-      // dev_data/tokensGenerated.jsonl and dev_data/<schema>/tokensGenerated.jsonl only.
-      const top = path.resolve(root);
-      files.push(...(await walkFiles(root, (f) => path.basename(f) === FILE_NAME, (d) => path.dirname(path.resolve(d)) === top)));
-    }
-    return uniq(files);
+  listFiles(roots: string[]): Promise<string[]> {
+    // dev_data/tokensGenerated.jsonl and dev_data/<schema>/tokensGenerated.jsonl only.
+    return filesUnder(roots, (f) => path.basename(f) === FILE_NAME, { descend: (d, root) => path.dirname(path.resolve(d)) === path.resolve(root) });
   }
 
   async readFile(file: string, cursor: FileCursor | undefined): Promise<FileReadResult> {

@@ -27,7 +27,7 @@
 import * as path from 'node:path';
 import type { UsageRecord } from '../model';
 import { readJsonlIncrement, type JsonlParser } from './incremental';
-import { walkFiles } from './listing';
+import { filesUnder } from './listing';
 import { count, envDir, isObject, keepLastPerKey, parseTime, pathApi, uniq } from './toolImportHelpers';
 import type { FileCursor, FileReadResult, Importer, SourceContext } from './types';
 
@@ -170,12 +170,8 @@ export class CopilotCliImporter implements Importer {
     return uniq([...homes.map((h) => p.join(h, 'session-state')), ...(ctx.extraPaths['copilot-cli'] ?? [])]);
   }
 
-  async listFiles(roots: string[]): Promise<string[]> {
-    const files: string[] = [];
-    for (const root of roots) {
-      files.push(...(await walkFiles(root, (f) => path.basename(f) === 'events.jsonl', (d) => !SKIP_DIRS.has(path.basename(d)))));
-    }
-    return uniq(files);
+  listFiles(roots: string[]): Promise<string[]> {
+    return filesUnder(roots, (f) => path.basename(f) === 'events.jsonl', { descend: (d) => !SKIP_DIRS.has(path.basename(d)) });
   }
 
   async readFile(file: string, cursor: FileCursor | undefined): Promise<FileReadResult> {

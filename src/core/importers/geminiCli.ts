@@ -23,7 +23,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { UsageRecord } from '../model';
 import { readJsonlIncrement, readWholeFile, unchanged, type JsonlParser } from './incremental';
-import { walkFiles } from './listing';
+import { filesUnder } from './listing';
 import {
   count,
   envDir,
@@ -254,11 +254,7 @@ export class GeminiCliImporter implements Importer {
   async listFiles(roots: string[], ctx: SourceContext): Promise<string[]> {
     this.projects.clear();
     this.projects.hintRoots = ctx.workspaceFolders ?? [];
-    const files: string[] = [];
-    for (const root of roots) {
-      files.push(...(await walkFiles(root, isGeminiChatFile, (dir) => !SKIP_DIRS.has(path.basename(dir)))));
-    }
-    return uniq(files);
+    return filesUnder(roots, isGeminiChatFile, { descend: (dir) => !SKIP_DIRS.has(path.basename(dir)) });
   }
 
   async readFile(file: string, cursor: FileCursor | undefined): Promise<FileReadResult> {

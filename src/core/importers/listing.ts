@@ -53,6 +53,30 @@ export async function walkFiles(
   return out.sort();
 }
 
+/**
+ * Every accepted file under the roots, in root order. A file whose identity (by default its
+ * path) was already seen under an earlier root is left out: on an overlap the earlier root wins.
+ * `descend` can prune folders; it also gets the root being walked.
+ */
+export async function filesUnder(
+  roots: readonly string[],
+  accept: (file: string) => boolean,
+  opts: { descend?: (dir: string, root: string) => boolean; identity?: (file: string) => string } = {},
+): Promise<string[]> {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const root of roots) {
+    const descend = opts.descend;
+    for (const f of await walkFiles(root, accept, descend ? (d) => descend(d, root) : undefined)) {
+      const id = opts.identity ? opts.identity(f) : f;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      out.push(f);
+    }
+  }
+  return out;
+}
+
 /** Splits a comma-separated list of paths (as in `CLAUDE_CONFIG_DIR=a,b`). */
 export function splitPathList(value: string | undefined): string[] {
   if (!value) return [];

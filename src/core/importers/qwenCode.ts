@@ -17,7 +17,7 @@
 import * as path from 'node:path';
 import type { UsageRecord } from '../model';
 import { readJsonlIncrement, type JsonlParser } from './incremental';
-import { walkFiles } from './listing';
+import { filesUnder } from './listing';
 import { count, envDir, isObject, keepLastPerKey, normalizeGeminiCounts, parseTime, pathApi, uniq } from './toolImportHelpers';
 import type { FileCursor, FileReadResult, Importer, SourceContext } from './types';
 
@@ -77,10 +77,8 @@ export class QwenCodeImporter implements Importer {
     return uniq([...bases.map((b) => p.join(b, 'projects')), ...(ctx.extraPaths['qwen-code'] ?? [])]);
   }
 
-  async listFiles(roots: string[]): Promise<string[]> {
-    const files: string[] = [];
-    for (const root of roots) files.push(...(await walkFiles(root, (f) => f.endsWith('.jsonl'), (d) => path.basename(d) !== 'node_modules')));
-    return uniq(files);
+  listFiles(roots: string[]): Promise<string[]> {
+    return filesUnder(roots, (f) => f.endsWith('.jsonl'), { descend: (d) => path.basename(d) !== 'node_modules' });
   }
 
   async readFile(file: string, cursor: FileCursor | undefined): Promise<FileReadResult> {
