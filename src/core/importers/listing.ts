@@ -25,14 +25,15 @@ export async function walkFiles(
   descend: (dir: string) => boolean = () => true,
 ): Promise<string[]> {
   const out: string[] = [];
+  const top = path.normalize(root);
   let rootStat;
   try {
-    rootStat = fs.statSync(root);
+    rootStat = fs.statSync(top);
   } catch {
     return out;
   }
-  if (rootStat.isFile()) return accept(root) ? [root] : [];
-  const stack = [root];
+  if (rootStat.isFile()) return accept(top) ? [top] : [];
+  const stack = [top.length > 1 && top.endsWith(path.sep) ? top.slice(0, -1) : top];
   while (stack.length) {
     const dir = stack.pop()!;
     let entries;
@@ -41,8 +42,10 @@ export async function walkFiles(
     } catch {
       continue;
     }
+    // Plain concatenation: `dir` is already normal, and path.join per entry showed in profiles.
+    const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
     for (const e of entries) {
-      const full = path.join(dir, e.name);
+      const full = prefix + e.name;
       if (e.isDirectory()) {
         if (descend(full)) stack.push(full);
       } else if (e.isFile() && accept(full)) {
