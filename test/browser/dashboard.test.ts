@@ -541,6 +541,9 @@ describe('dashboard webview in Chromium', function () {
       const charts = await p.page.locator('.chart-panel').evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().x)));
       assert.ok(charts.every((x) => x === charts[0]), 'charts stack');
       for (const c of await p.page.locator('.chart canvas').all()) assert.ok((await c.boundingBox())!.width <= 400);
+      // The request table keeps every column readable and scrolls sideways inside its own panel.
+      const grid = p.page.getByRole('grid', { name: /Requests/ });
+      assert.deepEqual(await grid.getByRole('columnheader').allInnerTexts(), ['Date', 'Project', 'Model', 'Sent', 'Received', 'Cost']);
       // A picker opened near the right edge stays inside the panel.
       await p.page.getByRole('button', { name: /^Sources:/ }).click();
       const dialog = (await p.page.getByRole('dialog', { name: 'Sources' }).boundingBox())!;
@@ -548,6 +551,7 @@ describe('dashboard webview in Chromium', function () {
       assert.equal(await noOverflow(p), true);
       await p.page.keyboard.press('Escape');
       await p.page.screenshot({ path: path.join(shots, 'dashboard-dark-400.png'), fullPage: true });
+      await p.page.locator('.table-panel').screenshot({ path: path.join(shots, 'table-dark-400.png') });
     });
 
     it('uses the width at 1400 px: four cards in a row, two charts side by side', async () => {
