@@ -541,9 +541,18 @@ describe('dashboard webview in Chromium', function () {
       const charts = await p.page.locator('.chart-panel').evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().x)));
       assert.ok(charts.every((x) => x === charts[0]), 'charts stack');
       for (const c of await p.page.locator('.chart canvas').all()) assert.ok((await c.boundingBox())!.width <= 400);
-      // The request table keeps every column readable and scrolls sideways inside its own panel.
+      // The request table fits too: date (with the model's colour chip) and numbers, whole.
       const grid = p.page.getByRole('grid', { name: /Requests/ });
-      assert.deepEqual(await grid.getByRole('columnheader').allInnerTexts(), ['Date', 'Project', 'Model', 'Sent', 'Received', 'Cost']);
+      const widths = await grid.evaluate((el) => [el.scrollWidth, el.clientWidth]);
+      assert.ok(widths[0] <= widths[1] + 1, `the table needs no sideways scroll (${widths})`);
+      assert.deepEqual(await grid.getByRole('columnheader').allInnerTexts(), ['Date', 'Sent', 'Recv.', 'Cost']);
+      const first = p.page.locator('#urow-0 [role=gridcell]');
+      assert.match(await first.first().innerText(), /^\d{2}-\d{2} \d{2}:\d{2}$/);
+      const cells = await first.evaluateAll((els) => els.map((e) => e.scrollWidth <= e.clientWidth));
+      assert.deepEqual(cells, [true, true, true, true], 'date and numbers are not cut off');
+      assert.match((await p.page.locator('#urow-0').getAttribute('title'))!, /^[\w.-]+\n/, 'the row names its model');
+      const foot = await p.page.getByTestId('table-totals').locator('[role=gridcell]').evaluateAll((els) => els.map((e) => e.scrollWidth <= e.clientWidth));
+      assert.ok(foot.every(Boolean), 'totals are not cut off');
       // A picker opened near the right edge stays inside the panel.
       await p.page.getByRole('button', { name: /^Sources:/ }).click();
       const dialog = (await p.page.getByRole('dialog', { name: 'Sources' }).boundingBox())!;
