@@ -132,6 +132,18 @@ describe('ai-usage CLI', () => {
     assert.equal(third.skipped, 1, 'the completed-but-malformed line is counted');
   });
 
+  it('keeps usage after the tools delete their logs', async () => {
+    const { env, home } = await fakeHome();
+    const first = JSON.parse((await cli(['import', '--json'], env)).out);
+    assert.equal(first.newRows, 5);
+    await fs.rm(path.join(home, '.claude'), { recursive: true });
+    await fs.rm(path.join(home, '.codex'), { recursive: true });
+    const after = JSON.parse((await cli(['import', '--json'], env)).out);
+    assert.equal(after.totalRows, 5);
+    const days = JSON.parse((await cli(['report', 'sources', '--json', '--no-import'], env)).out);
+    assert.equal(days.totals.messages, 5, 'rows stay when the logs are gone');
+  });
+
   it('reports errors in one line with a non-zero exit, never a stack trace', async () => {
     const { env, home } = await fakeHome();
     const cases: [string[], RegExp][] = [
