@@ -3,7 +3,7 @@
 // the calling thread prices and stores what the workers return.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { SourceId } from '../model';
 import type { FileCursor, FileReadResult } from '../importers/types';
 
@@ -38,8 +38,10 @@ export class ParsePool {
 
   /** `workerFile` is the bundled parseWorker.js. */
   constructor(workerFile: string, threads = defaultThreads()) {
+    // Loaded here, not at start-up: most runs (a warm CLI import) never start a worker.
+    const { Worker: WorkerThread } = require('node:worker_threads') as typeof import('node:worker_threads');
     for (let i = 0; i < threads; i++) {
-      const w = new Worker(workerFile);
+      const w = new WorkerThread(workerFile);
       w.on('message', (reply: ParseReply) => this.onReply(w, reply));
       w.on('error', (e) => this.fail(e));
       w.on('exit', (code) => code !== 0 && this.fail(new Error(`parse worker exited with code ${code}`)));

@@ -32,11 +32,10 @@
 // database is found, skips the chat-history rows of projects AiderDesk knows. For that, history
 // records put the folder holding the .md file in `project`, and `isAiderHistoryFile` tells the
 // engine which files are chat histories.
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { UsageRecord } from '../model';
-import { HEAD_BYTES, readJsonlIncrement, unchanged, type JsonlParser } from './incremental';
+import { HEAD_BYTES, hashHead, readJsonlIncrement, unchanged, type JsonlParser } from './incremental';
 import { exists } from './listing';
 import { count, envDir, isObject, keepLastPerKey, pathApi, sha1, uniq } from './toolImportHelpers';
 import type { FileCursor, FileReadResult, Importer, SourceContext } from './types';
@@ -176,7 +175,6 @@ function historyRecord(file: string, offset: number, state: HistoryState, t: Tok
   };
 }
 
-const hashHead = (buf: Buffer): string => createHash('sha1').update(buf).digest('hex');
 
 /**
  * Reads the complete lines of a history file appended since `cursor` (same cursor rules as the

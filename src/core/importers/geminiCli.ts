@@ -18,11 +18,11 @@
 // - `GEMINI_CLI_HOME` replaces the home folder (`utils/paths.ts` `homedir()`).
 // Tokens: see `normalizeGeminiCounts` (cached ⊂ input only when `total` proves it; thoughts are
 // billed as output, so they are folded into outputTokens and reported as reasoningTokens).
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { UsageRecord } from '../model';
 import { readJsonlIncrement, readWholeFile, unchanged, type JsonlParser } from './incremental';
+import { digestHex } from './digest';
 import { filesUnder } from './listing';
 import {
   count,
@@ -69,7 +69,7 @@ export function isGeminiChatFile(file: string): boolean {
   return name.startsWith('session-') && name.endsWith('.json');
 }
 
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+const sha256 = (text: string): string => digestHex('sha256', text);
 
 async function readText(file: string): Promise<string | undefined> {
   try {

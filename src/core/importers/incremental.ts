@@ -1,8 +1,8 @@
 // Incremental file reading shared by every importer: read only what was appended since the
 // last import, notice truncation and rewrites, and never lose a line still being written.
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { UsageRecord } from '../model';
+import { sha1Hex } from './digest';
 import type { FileCursor, FileReadResult } from './types';
 
 /** How many leading bytes identify a file's content (a rewrite changes them, an append does not). */
@@ -33,8 +33,9 @@ export interface JsonlParser<S> {
   finish?(state: S, file: string): UsageRecord[];
 }
 
-function hashHead(buf: Buffer): string {
-  return createHash('sha1').update(buf).digest('hex');
+/** Identifies a file's first bytes (see HEAD_BYTES). */
+export function hashHead(buf: Buffer): string {
+  return sha1Hex(buf);
 }
 
 function readHead(fd: number, size: number): Buffer {

@@ -22,12 +22,11 @@
 //   which is what SQLite itself would show after a crash.
 // - A checkpoint running during the read: the main file's size/mtime change, so the read is
 //   retried (a WAL restart only happens after a full checkpoint, which changes the main file).
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { Database } from 'sql.js';
 import type { UsageRecord } from '../model';
 import { loadSqlJs } from '../store/sqljs';
-import { HEAD_BYTES } from './incremental';
+import { HEAD_BYTES, hashHead } from './incremental';
 import type { FileCursor, FileReadResult } from './types';
 
 const WAL_HEADER = 32;
@@ -283,7 +282,7 @@ export async function readSqliteFile(
       // -1 never matches a real mtime, so a database with rows still streaming is read again.
       mtimeMs: result.pending ? -1 : snap.db.mtimeMs,
       offset: snap.image.length,
-      headHash: createHash('sha1').update(snap.image.subarray(0, HEAD_BYTES)).digest('hex'),
+      headHash: hashHead(snap.image.subarray(0, HEAD_BYTES)),
       state,
     },
     skipped: result.skipped,

@@ -1,9 +1,9 @@
 // Small helpers shared by the Gemini CLI, Qwen Code, Aider, Continue and Copilot CLI importers:
 // per-OS path joining from the injected context, timestamp/number checks, and the Gemini-style
 // token normalisation that Gemini CLI and Qwen Code (a Gemini CLI fork) both need.
-import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import type { UsageRecord } from '../model';
+import { sha1Hex } from './digest';
 import type { SourceContext } from './types';
 
 /** Path functions for the platform in the context (tests may simulate Windows on Linux). */
@@ -36,7 +36,7 @@ export function uniq(values: Iterable<string>): string[] {
 }
 
 export function sha1(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
+  return sha1Hex(text);
 }
 
 /** ISO-8601 (or anything Date parses) to epoch ms; undefined when not a valid time. */
