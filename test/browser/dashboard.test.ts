@@ -126,6 +126,16 @@ describe('dashboard webview in Chromium', function () {
     assert.match(cards[2], new RegExp(`${formatCompact(t.tokensSent)} sent · ${formatCompact(t.tokensReceived)} received`));
   });
 
+  it('the unpriced mark narrows the view to the models without a price', async () => {
+    const p = await open();
+    const unpriced = expected().models.filter((m) => m.unpricedMessages > 0).map((m) => m.key);
+    assert.ok(unpriced.length > 0, 'the fixture has unpriced usage');
+    await p.page.getByTestId('metric-unpriced').click();
+    await until(() => p.host.of('dashboard').some((r) => JSON.stringify((r.view as ViewQuery).models) === JSON.stringify(unpriced)), 'a dashboard request for the unpriced models');
+    await p.page.getByTestId('metric-messages').filter({ hasText: formatInt(expected({ ...DEFAULT_VIEW, models: unpriced }).totals.messages) }).waitFor();
+    assert.match(await p.page.getByRole('button', { name: /^Models:/ }).innerText(), new RegExp(unpriced[0].replace(/[.-]/g, '\\$&')));
+  });
+
   it('draws the trend, cost and model charts from the queried data', async () => {
     const p = await open();
     const d = expected();
