@@ -37,7 +37,7 @@ import * as path from 'node:path';
 import type { UsageRecord } from '../model';
 import { HEAD_BYTES, hashHead, readJsonlIncrement, unchanged, type JsonlParser } from './incremental';
 import { exists } from './listing';
-import { count, envDir, isObject, keepLastPerKey, pathApi, sha1, uniq } from './toolImportHelpers';
+import { count, envDir, isObject, keepLastPerKey, parseObject, pathApi, sha1, uniq } from './toolImportHelpers';
 import type { FileCursor, FileReadResult, Importer, SourceContext } from './types';
 
 export const AIDER_HISTORY_NAME = '.aider.chat.history.md';
@@ -54,13 +54,9 @@ const analyticsParser: JsonlParser<Record<string, never>> = {
   initialState: () => ({}),
   mustContain: Buffer.from('message_send'),
   line(_state, text) {
-    let ev: unknown;
-    try {
-      ev = JSON.parse(text);
-    } catch {
-      return 'skip';
-    }
-    if (!isObject(ev) || ev['event'] !== 'message_send') return isObject(ev) ? [] : 'skip';
+    const ev = parseObject(text);
+    if (!ev) return 'skip';
+    if (ev['event'] !== 'message_send') return [];
     const props = isObject(ev['properties']) ? ev['properties'] : undefined;
     const time = count(ev['time']);
     const input = props && count(props['prompt_tokens']);

@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import type { UsageRecord } from '../model';
 import { readJsonlIncrement, type JsonlParser } from './incremental';
 import { filesUnder } from './listing';
-import { count, envDir, isObject, keepLastPerKey, parseTime, pathApi, sha1, uniq } from './toolImportHelpers';
+import { count, envDir, keepLastPerKey, parseObject, parseTime, pathApi, sha1, uniq } from './toolImportHelpers';
 import type { FileCursor, FileReadResult, Importer, SourceContext } from './types';
 
 const FILE_NAME = 'tokensGenerated.jsonl';
@@ -28,13 +28,8 @@ const parser: JsonlParser<Record<string, never>> = {
   initialState: () => ({}),
   mustContain: Buffer.from('generatedTokens'),
   line(_state, text) {
-    let ev: unknown;
-    try {
-      ev = JSON.parse(text);
-    } catch {
-      return 'skip';
-    }
-    if (!isObject(ev)) return 'skip';
+    const ev = parseObject(text);
+    if (!ev) return 'skip';
     if (ev['eventName'] !== undefined && ev['eventName'] !== 'tokensGenerated') return [];
     const ts = parseTime(ev['timestamp']) ?? parseTime(ev['createdAt']);
     const input = count(ev['promptTokens']);

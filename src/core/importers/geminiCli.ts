@@ -28,6 +28,7 @@ import {
   count,
   envDir,
   isObject,
+  parseObject,
   keepLastPerKey,
   normalizeGeminiCounts,
   parseTime,
@@ -181,13 +182,8 @@ function jsonlParser(fallbackSessionId: string, project: string): JsonlParser<Ge
     initialState: () => ({ sessionId: fallbackSessionId, projectHash: '' }),
     line(state, text) {
       if (!text.includes('"tokens"') && !text.includes('"sessionId"')) return [];
-      let obj: unknown;
-      try {
-        obj = JSON.parse(text);
-      } catch {
-        return 'skip';
-      }
-      if (!isObject(obj)) return 'skip';
+      const obj = parseObject(text);
+      if (!obj) return 'skip';
       if (isObject(obj['$set'])) {
         const sid = obj['$set']['sessionId'];
         if (typeof sid === 'string' && sid) state.sessionId = sid;

@@ -18,20 +18,15 @@ import * as path from 'node:path';
 import type { UsageRecord } from '../model';
 import { readJsonlIncrement, type JsonlParser } from './incremental';
 import { filesUnder } from './listing';
-import { count, envDir, isObject, keepLastPerKey, normalizeGeminiCounts, parseTime, pathApi, uniq } from './toolImportHelpers';
+import { count, envDir, isObject, keepLastPerKey, normalizeGeminiCounts, parseObject, parseTime, pathApi, uniq } from './toolImportHelpers';
 import type { FileCursor, FileReadResult, Importer, SourceContext } from './types';
 
 const parser: JsonlParser<Record<string, never>> = {
   initialState: () => ({}),
   mustContain: Buffer.from('"usageMetadata"'),
   line(_state, text) {
-    let rec: unknown;
-    try {
-      rec = JSON.parse(text);
-    } catch {
-      return 'skip';
-    }
-    if (!isObject(rec)) return 'skip';
+    const rec = parseObject(text);
+    if (!rec) return 'skip';
     if (rec['type'] !== 'assistant' || !isObject(rec['usageMetadata'])) return [];
     const u = rec['usageMetadata'];
     const uuid = typeof rec['uuid'] === 'string' ? rec['uuid'] : '';

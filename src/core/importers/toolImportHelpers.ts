@@ -55,6 +55,17 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A JSON line's object, or undefined when the line is malformed or not an object (a line to skip). */
+export function parseObject(text: string): Record<string, unknown> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return isObject(value) ? value : undefined;
+}
+
 /**
  * Keeps the last record per dedupe key, at the position of that last copy. Tools that re-append
  * an updated message (Gemini CLI) must contribute the final copy only.
