@@ -8,7 +8,8 @@ import { isSourceId, SOURCE_IDS, type SourceId } from '../core/model';
 import { defaultDataDir, processSourceContext } from '../core/paths';
 import type { Pricer, PriceOverrides } from '../core/pricing';
 import { parsePriceOverrides } from '../core/pricing/overrides';
-import { groupBy, series } from '../core/queries/queries';
+import { groupBy, series } from '../core/queries/aggregate';
+import { groupBySession } from '../core/queries/sessions';
 import { endOfLocalDay, resolveTimeZone, startOfLocalDay } from '../core/queries/time';
 import type { GroupBy, Granularity, Sums, UsageFilter } from '../core/queries/types';
 import { describeSources } from '../core/engine/sourceStatus';
@@ -145,7 +146,6 @@ async function doImport(flags: Map<string, string[]>, only?: SourceId[]): Promis
   const worker = path.join(__dirname, 'parseWorker.js');
   const parseWorkerFile = existsSync(worker) ? worker : undefined; // absent when run from source (tests)
   const report = await runImport(store, { ctx, pricer, importers, listing, parseWorkerFile });
-  await store.save();
   await writeManifest(dbFile, listing, files, report.totalRows);
   return { report, store };
 }
@@ -242,9 +242,9 @@ async function report(kind: string | undefined, flags: Map<string, string[]>, io
   }
   store ??= await openStore(flags);
   for (const w of store.warnings) io.err(`warning: ${w}`);
-  const rows = spec.period
-    ? series(store.database, filter, spec.period, tz).map((p) => ({ key: p.key, ...jsonSums(p) }))
-    : groupBy(store.database, filter, spec.group!).map((g) => ({ key: g.key, ...jsonSums(g) }));
+  const groups = spec.group === 'session' ? await groupBySession(store, filter) : spec.group ? groupBy(store.catalog, filter, spec.group) : [];
+  const rows = spec.period ? series(store.catalog, filter, spec.period, tz).map((p) => ({ key: p.key, ...jsonSums(p) })) : groups.map((g) => ({ key: g.key, ...jsonSums(g) }));
+  await store.close();
   const totals = rows.reduce<Sums>(
     (t, r) => ({
       inputTokens: t.inputTokens + r.inputTokens,
@@ -288,6 +288,7 @@ async function report(kind: string | undefined, flags: Map<string, string[]>, io
 async function sources(flags: Map<string, string[]>, io: Io): Promise<void> {
   const store = await openStore(flags);
   const list = await describeSources(store, IMPORTERS, processSourceContext());
+  await store.close();
   if (flags.has('json')) {
     io.out(JSON.stringify(list));
     return;
@@ -302,10 +303,11 @@ async function sources(flags: Map<string, string[]>, io: Io): Promise<void> {
 async function reprice(flags: Map<string, string[]>, io: Io): Promise<void> {
   const store = await openStore(flags);
   const pricer = await (await loadPricer(flags))();
-  const changed = store.reprice((r) => pricer.price(r), pricer.fingerprint);
-  await store.save();
-  if (flags.has('json')) io.out(JSON.stringify({ changedRows: changed, rows: store.rowCount() }));
-  else io.out(`Re-priced ${formatInt(store.rowCount())} rows; ${formatInt(changed)} changed.`);
+  const changed = await store.reprice((r) => pricer.price(r), pricer.fingerprint);
+  const rows = store.rowCount();
+  await store.close();
+  if (flags.has('json')) io.out(JSON.stringify({ changedRows: changed, rows }));
+  else io.out(`Re-priced ${formatInt(rows)} rows; ${formatInt(changed)} changed.`);
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -331,6 +333,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (command === 'import') {
       const { report: r, store } = await doImport(flags, sourcesOf(flags));
       for (const w of store?.warnings ?? []) io.err(`warning: ${w}`);
+      await store?.close();
       if (flags.has('json')) io.out(JSON.stringify(r));
       else printImport(r, io);
     } else if (command === 'sources') {

@@ -53,6 +53,10 @@ export interface UsageRecord {
   /** The part of cacheWriteTokens written with a 1-hour TTL (priced at the 1h rate). */
   cacheWrite1hTokens: number;
   reasoningTokens: number;
+  /** API requests this record stands for, when a tool logs a sum over several (default 1). */
+  requests?: number;
+  /** The git branch the request was made on, when the log says. */
+  branch?: string;
   /** USD the tool itself recorded for this request; undefined when it records none. */
   reportedCost?: number;
   /** Token counts are rounded by the source (Aider's chat history "15k sent"). */
@@ -71,6 +75,8 @@ export interface PricedRecord extends UsageRecord {
   model: string;
   cost: number;
   costSource: CostSource;
+  /** The model id whose price was used, when a documented fallback priced it as another model. */
+  pricedAs?: string;
 }
 
 export function totalTokens(r: Pick<UsageRecord, 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens'>): number {

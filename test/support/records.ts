@@ -1,4 +1,5 @@
 import type { PricedRecord } from '../../src/core/model';
+import { UsageStore } from '../../src/core/store/usageStore';
 
 /** A priced record with sensible defaults; override what the test is about. */
 export function rec(over: Partial<PricedRecord> & { dedupeKey: string }): PricedRecord {
@@ -19,4 +20,11 @@ export function rec(over: Partial<PricedRecord> & { dedupeKey: string }): Priced
     costSource: 'estimated',
     ...over,
   };
+}
+
+/** An in-memory store holding these records. */
+export async function storeWith(records: PricedRecord[]): Promise<UsageStore> {
+  const s = await UsageStore.inMemory();
+  await s.write({ rows: records });
+  return s;
 }

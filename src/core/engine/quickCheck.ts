@@ -6,9 +6,10 @@ import * as fs from 'node:fs';
 import type { SourceId } from '../model';
 import type { Importer, SourceContext } from '../importers/types';
 import { writeFileAtomic } from '../store/atomicFile';
+import { storePaths } from '../store/storeFiles';
 
 /** Bumped when the manifest's meaning changes: an old manifest then never matches. */
-const VERSION = 1;
+const VERSION = 2;
 
 interface Stamp {
   size: number;
@@ -17,8 +18,8 @@ interface Stamp {
 
 export interface ImportManifest {
   version: number;
-  /** The database file this manifest describes: a save by anyone else invalidates it. */
-  db: Stamp & { ino: number };
+  /** The store's catalog and journal this manifest describes: a write by anyone else invalidates it. */
+  db: (Stamp & { ino: number })[];
   /** Enabled sources and their roots when the manifest was written. */
   sources: string;
   /** Every source file, with a `-wal` beside SQLite files, as [size, mtimeMs] (absent: -1). */
@@ -91,10 +92,21 @@ export function snapshotFiles(listing: readonly SourceListing[]): Record<string,
 }
 
 /** Records, after an import was saved, that `files` (as snapshotted before it) are all in the database. */
+/** The catalog's and the journal's stats (a missing journal has none); undefined without a catalog. */
+function storeStamps(dbFile: string): (Stamp & { ino: number })[] | undefined {
+  const out: (Stamp & { ino: number })[] = [];
+  for (const f of [dbFile, storePaths(dbFile).journal]) {
+    const st = fs.statSync(f, { throwIfNoEntry: false });
+    if (!st && f === dbFile) return undefined;
+    out.push(st ? { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs } : { ino: -1, size: -1, mtimeMs: -1 });
+  }
+  return out;
+}
+
 export async function writeManifest(dbFile: string, listing: readonly SourceListing[], files: Record<string, [number, number]>, rows: number): Promise<void> {
-  const st = fs.statSync(dbFile, { throwIfNoEntry: false });
-  if (!st) return;
-  const manifest: ImportManifest = { version: VERSION, db: { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs }, sources: sourcesKey(listing), files, rows };
+  const db = storeStamps(dbFile);
+  if (!db) return;
+  const manifest: ImportManifest = { version: VERSION, db, sources: sourcesKey(listing), files, rows };
   await writeFileAtomic(manifestPath(dbFile), Buffer.from(JSON.stringify(manifest)));
 }
 
@@ -110,11 +122,11 @@ export function nothingChanged(dbFile: string, listing: readonly SourceListing[]
     return undefined;
   }
   if (m.version !== VERSION || listing.some((s) => s.error) || m.sources !== sourcesKey(listing)) return undefined;
-  const st = fs.statSync(dbFile, { throwIfNoEntry: false });
-  if (!st || st.ino !== m.db.ino || st.size !== m.db.size || st.mtimeMs !== m.db.mtimeMs) return undefined;
-  const now = Object.entries(files);
-  if (now.length !== Object.keys(m.files).length) return undefined;
-  for (const [f, [size, mtimeMs]] of now) {
+  const now = storeStamps(dbFile);
+  if (!now || JSON.stringify(now) !== JSON.stringify(m.db)) return undefined;
+  const listed = Object.entries(files);
+  if (listed.length !== Object.keys(m.files).length) return undefined;
+  for (const [f, [size, mtimeMs]] of listed) {
     const known = m.files[f];
     if (!known || size !== known[0] || mtimeMs !== known[1]) return undefined;
   }

@@ -2,11 +2,11 @@
 // the records and store them with the file's new cursor. Bad files are reported, never fatal.
 import type { CostSource, PricedRecord, SourceId, UsageRecord } from '../model';
 import { IMPORTERS } from '../importers/registry';
-import { reconcileOverlaps } from './overlaps';
+import { overlapDeletes } from './overlaps';
 import { ParsePool, pendingBytes } from './parsePool';
 import { listSources, type SourceListing } from './quickCheck';
 import type { FileReadResult, Importer, SourceContext } from '../importers/types';
-import type { UsageStore } from '../store/usageStore';
+import type { CursorUpdate, UsageStore } from '../store/usageStore';
 
 export interface PriceFn {
   price(r: UsageRecord): { model: string; cost: number; costSource: CostSource };
@@ -86,6 +86,7 @@ async function importSource(
   getPricer: () => Promise<PriceFn>,
   getPool: () => ParsePool | undefined,
   parallelMinBytes: number,
+  epoch: string,
 ): Promise<SourceImportReport> {
   const started = performance.now();
   const { roots, files } = listing;
@@ -104,24 +105,17 @@ async function importSource(
   };
   report.files = files.length;
   const cursors = store.cursors(importer.source);
-  // Files' rows and cursors are written in batches: one transaction per file rewrote the same
-  // index pages over and over (row ids are hashes, so inserts land all over the b-tree).
-  let batch: { file: string; result: FileReadResult; priced: PricedRecord[] }[] = [];
-  let batchRecords = 0;
-  const flush = () => {
-    if (!batch.length) return;
-    const done = batch;
-    batch = [];
-    batchRecords = 0;
-    // Rows and cursors in one transaction: a crash never leaves a cursor ahead of its rows.
-    report.changedRows += store.transaction(() => {
-      let changed = 0;
-      for (const { file, result, priced } of done) {
-        changed += store.upsert(priced);
-        store.setCursor(importer.source, file, result.cursor, { records: result.records.length, skipped: result.skipped, reread: result.reread });
-      }
-      return changed;
-    });
+  // Files' rows and cursors are written in batches, rows and cursors together: a crash never
+  // leaves a cursor ahead of its rows. (One write per file rewrote the same index pages over and
+  // over: row ids are hashes, so inserts land all over the b-tree.)
+  let rows: PricedRecord[] = [];
+  let moved: CursorUpdate[] = [];
+  const flush = async () => {
+    if (!rows.length && !moved.length) return;
+    const write = { rows, cursors: moved, epoch };
+    rows = [];
+    moved = [];
+    report.changedRows += await store.write(write);
   };
   // Worker threads only pay off for a big read (their start-up costs tens of milliseconds).
   const pool = importer.parallel && pendingBytes(files, cursors) >= parallelMinBytes ? getPool() : undefined;
@@ -147,45 +141,49 @@ async function importSource(
     report.bytesRead += result.bytesRead;
     report.records += result.records.length;
     report.skipped += result.skipped;
-    const priced = result.records.length ? priceRecords(result.records, await getPricer()) : [];
-    batch.push({ file, result, priced });
-    batchRecords += priced.length;
-    if (batchRecords >= FLUSH_RECORDS || batch.length >= FLUSH_FILES) flush();
+    if (result.records.length) rows.push(...priceRecords(result.records, await getPricer()));
+    moved.push({ source: importer.source, file, cursor: result.cursor, stats: { records: result.records.length, skipped: result.skipped, reread: result.reread } });
+    if (rows.length >= FLUSH_RECORDS || moved.length >= FLUSH_FILES) await flush();
   }
-  flush();
+  await flush();
   report.durationMs = Math.round(performance.now() - started);
-  store.setSourceRun({
-    source: importer.source,
-    roots,
-    files: report.files,
-    lastImport: Date.now(),
-    lastError: report.errors[0],
-  });
+  await store.write({ runs: [{ source: importer.source, roots, files: report.files, lastImport: Date.now(), lastError: report.errors[0] }], epoch });
   return report;
 }
 
-/** Imports everything new from every enabled source into `store` (does not save). */
+/**
+ * Imports everything new from every enabled source into `store`. Small imports are journaled as
+ * they go; a large one is applied in memory and folded at the end (see UsageStore.write). When
+ * another process folded the store in the middle of a large import, that import's work is
+ * dropped and it runs again on the new state (which then holds most of it).
+ */
 export async function runImport(store: UsageStore, opts: ImportOptions): Promise<ImportReport> {
   const started = performance.now();
   const before = store.rowCount();
   const importers = (opts.importers ?? IMPORTERS).filter((i) => !opts.enabled || opts.enabled(i.source));
-  const sources: SourceImportReport[] = [];
   let pricer: Promise<PriceFn> | undefined;
   const getPricer = () => (pricer ??= typeof opts.pricer === 'function' ? opts.pricer() : Promise.resolve(opts.pricer));
   const listings = opts.listing ?? (await listSources(importers, opts.ctx));
   let pool: ParsePool | undefined;
   const getPool = () => (opts.parseWorkerFile ? (pool ??= new ParsePool(opts.parseWorkerFile)) : undefined);
+  let sources: SourceImportReport[] = [];
   try {
-    for (const importer of importers) {
-      const listing = listings.find((l) => l.source === importer.source) ?? (await listSources([importer], opts.ctx))[0];
-      const r = await importSource(store, importer, listing, getPricer, getPool, opts.parallelMinBytes ?? PARALLEL_MIN_BYTES);
-      sources.push(r);
-      opts.onSource?.(r);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      sources = [];
+      const epoch = store.epoch();
+      for (const importer of importers) {
+        const listing = listings.find((l) => l.source === importer.source) ?? (await listSources([importer], opts.ctx))[0];
+        const r = await importSource(store, importer, listing, getPricer, getPool, opts.parallelMinBytes ?? PARALLEL_MIN_BYTES, epoch);
+        sources.push(r);
+        opts.onSource?.(r);
+      }
+      const deletes = await overlapDeletes(store);
+      if (deletes.length) await store.write({ deletes, epoch });
+      if (await store.finishWrites()) break;
     }
   } finally {
     await pool?.close();
   }
-  if (reconcileOverlaps(store) > 0) store.markDirty();
   const totalRows = store.rowCount();
   const sum = (k: 'files' | 'filesRead' | 'bytesRead' | 'records' | 'changedRows' | 'skipped') => sources.reduce((a, s) => a + s[k], 0);
   return {

@@ -14,13 +14,13 @@ export async function describeSources(
   ctx: SourceContext,
   enabled: (s: SourceId) => boolean = () => true,
 ): Promise<SourceStatus[]> {
-  const db = store.database;
-  const runs = new Map<string, { roots: string; files: number; last: number; error: string | null }>();
-  for (const [source, roots, files, last, error] of db.exec('SELECT source, roots, files, last_import, last_error FROM source_runs')[0]?.values ?? []) {
-    runs.set(String(source), { roots: String(roots), files: Number(files), last: Number(last), error: error === null ? null : String(error) });
+  const cat = store.catalog;
+  const runs = new Map<string, { roots: string; files: number; error: string | null }>();
+  for (const [source, roots, files, error] of cat.all('SELECT source, roots, files, last_error FROM source_runs')) {
+    runs.set(String(source), { roots: String(roots), files: Number(files), error: error === null ? null : String(error) });
   }
-  const count = (sql: string) => new Map((db.exec(sql)[0]?.values ?? []).map(([k, v]) => [String(k), Number(v)]));
-  const rows = count('SELECT source, COUNT(*) FROM usage GROUP BY source');
+  const count = (sql: string) => new Map(cat.all(sql).map(([k, v]) => [String(k), Number(v)]));
+  const rows = count('SELECT name, rows FROM sources');
   const skipped = count('SELECT source, SUM(skipped) FROM files GROUP BY source');
   const out: SourceStatus[] = [];
   for (const imp of importers) {
@@ -45,7 +45,7 @@ export async function describeSources(
       files: run?.files ?? 0,
       rows: rows.get(imp.source) ?? 0,
       skipped: skipped.get(imp.source) ?? 0,
-      lastImport: run?.last ?? null,
+      lastImport: store.lastScan(imp.source) ?? null,
       lastError: run?.error ?? null,
     });
   }

@@ -1,9 +1,9 @@
 // The status bar badge: what it sums (a period in the user's time zone, the workspace's
 // projects or all), and the words it shows. Pure: the host only puts the strings on screen.
-import type { Database } from 'sql.js';
+import type { Catalog } from '../store/catalog';
 import { formatInt, formatUsd } from '../format';
 import { resolveRange } from './dashboard';
-import { groupBy, totals } from './queries';
+import { groupBy, totals } from './aggregate';
 import { fromLocal, localTime } from './time';
 import type { UsageFilter } from './types';
 
@@ -67,21 +67,21 @@ export interface BadgeSummary {
   lastImport: number | null;
 }
 
-function costCount(db: Database, f: UsageFilter): CostCount {
-  const t = totals(db, f);
+function costCount(cat: Catalog, f: UsageFilter): CostCount {
+  const t = totals(cat, f);
   return { cost: t.cost, messages: t.messages, unpriced: t.unpricedMessages };
 }
 
-export function badgeSummary(db: Database, q: BadgeQuery, lastImport: number | null): BadgeSummary {
+export function badgeSummary(cat: Catalog, q: BadgeQuery, lastImport: number | null): BadgeSummary {
   const projects = q.projects.length ? q.projects : undefined;
   const within = (period: BadgePeriod): UsageFilter => ({ ...badgeRange(period, q.now, q.timeZone), projects });
   const month = within('thisMonth');
   return {
     period: q.period,
-    current: costCount(db, within(q.period)),
-    today: costCount(db, within('today')),
-    thisMonth: costCount(db, month),
-    topModels: groupBy(db, month, 'model')
+    current: costCount(cat, within(q.period)),
+    today: costCount(cat, within('today')),
+    thisMonth: costCount(cat, month),
+    topModels: groupBy(cat, month, 'model')
       .filter((g) => g.messages > 0)
       .sort((a, b) => b.cost - a.cost || b.messages - a.messages)
       .slice(0, 3)

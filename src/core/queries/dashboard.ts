@@ -1,9 +1,10 @@
 // Turns what the dashboard's filter bar says into a database filter, and answers the whole
 // dashboard (metrics, charts) in one call, so the webview never does arithmetic on dates.
-import type { Database } from 'sql.js';
-import { costByPeriodAndModel, groupBy, series, totals } from './queries';
+import type { Catalog } from '../store/catalog';
+import { addAgg, aggregate, costByModelOf, emptyAgg, groupRowOf, modelNames, periodRows, seriesOf, totalsOf } from './aggregate';
+import { resolveFilter } from './filter';
 import { endOfLocalDay, fromLocal, localTime, startOfLocalDay } from './time';
-import type { DashboardData, RangeSpec, UsageFilter, ViewQuery } from './types';
+import type { DashboardData, GroupRow, RangeSpec, UsageFilter, ViewQuery } from './types';
 
 export interface ResolvedRange {
   /** UTC ms, inclusive; null = unbounded. */
@@ -88,21 +89,39 @@ export function filterOfView(view: ViewQuery, range: ResolvedRange): UsageFilter
   };
 }
 
-/** Everything above the table, for one view. */
-export function dashboardData(db: Database, view: ViewQuery, tz: string, now: number): DashboardData {
+/**
+ * Everything above the table, for one view: one pass over the rollups in range, grouped by local
+ * period and model, gives the totals, both charts and the model shares; the previous period's
+ * totals are a second, plain sum.
+ */
+export function dashboardData(cat: Catalog, view: ViewQuery, tz: string, now: number): DashboardData {
   const range = resolveRange(view.range, now, tz);
-  const filter = filterOfView(view, range);
+  const filter = resolveFilter(cat, filterOfView(view, range));
   let previousTotals = null;
   if (range.from !== null && range.to !== null) {
     const span = range.to - range.from;
-    previousTotals = totals(db, { ...filter, from: range.from - span, to: range.from });
+    previousTotals = totalsOf(aggregate(cat, resolveFilter(cat, { ...filterOfView(view, range), from: range.from - span, to: range.from })));
   }
+  const rows = periodRows(cat, filter, view.granularity, tz, true);
+  const names = modelNames(cat);
+  const total = emptyAgg();
+  const byModel = new Map<string, ReturnType<typeof emptyAgg>>();
+  for (const r of rows) {
+    addAgg(total, r.agg);
+    const name = names.get(r.model) ?? '';
+    let m = byModel.get(name);
+    if (!m) byModel.set(name, (m = emptyAgg()));
+    addAgg(m, r.agg);
+  }
+  const models: GroupRow[] = [...byModel]
+    .map(([name, agg]) => groupRowOf(name, agg))
+    .sort((a, b) => b.cost - a.cost || b.messages - a.messages || a.key.localeCompare(b.key));
   return {
-    totals: totals(db, filter),
+    totals: totalsOf(total),
     previousTotals,
-    series: series(db, filter, view.granularity, tz),
-    costByModel: costByPeriodAndModel(db, filter, view.granularity, tz),
-    models: groupBy(db, filter, 'model'),
+    series: seriesOf(rows),
+    costByModel: costByModelOf(rows, names),
+    models,
     from: range.from,
     to: range.to,
     rangeLabel: range.label,

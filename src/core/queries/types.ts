@@ -16,6 +16,8 @@ export interface UsageFilter {
   models?: string[];
   /** Empty or absent: all. */
   sources?: SourceId[];
+  /** Git branches ('' = unknown). Empty or absent: all. */
+  branches?: string[];
 }
 
 /** The token and cost sums every report shares. `inputTokens` is uncached input. */
@@ -46,7 +48,7 @@ export interface Totals extends Sums {
   lastTs: number | null;
 }
 
-export type GroupBy = 'model' | 'project' | 'source' | 'session';
+export type GroupBy = 'model' | 'project' | 'source' | 'branch' | 'session';
 
 export interface GroupRow extends Sums {
   key: string;
@@ -72,7 +74,7 @@ export interface PeriodModelCost {
   messages: number;
 }
 
-export const SORT_COLUMNS = ['ts', 'project', 'model', 'source', 'session', 'sent', 'received', 'cost'] as const;
+export const SORT_COLUMNS = ['ts', 'project', 'model', 'source', 'branch', 'session', 'sent', 'received', 'cost'] as const;
 export type SortColumn = (typeof SORT_COLUMNS)[number];
 
 export interface PageRequest {
@@ -102,6 +104,12 @@ export interface TableRow {
   cost: number;
   costSource: CostSource;
   approximate: boolean;
+  /** Git branch, '' when unknown. */
+  branch: string;
+  /** API requests the row stands for (1, except aggregated session segments). */
+  requests: number;
+  /** The model whose price was used, when a documented fallback priced it as another model. */
+  pricedAs?: string;
 }
 
 export interface TablePage {

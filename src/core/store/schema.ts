@@ -1,84 +1,111 @@
-// The database layout and its migrations. Ids are 64-bit content hashes (see hash.ts).
+// The layouts of the two kinds of database file in a store (see usageStore.ts for how they fit):
+// the catalog (dimensions, 15-minute rollups, import cursors, the list of month files) and one
+// partition per UTC month (the requests themselves). Schema 1 was a single file holding
+// everything; migrateV1.ts moves such a file into this layout.
 import type { Database } from 'sql.js';
 
-export const SCHEMA_VERSION = 1;
+/** The catalog's `user_version`. 1 is the single-file layout of earlier versions. */
+export const CATALOG_SCHEMA = 2;
+export const PARTITION_SCHEMA = 1;
+/** `application_id` of a partition file, so one is never mistaken for a catalog. */
+export const PARTITION_APP_ID = 0x41495550; // "AIUP"
 
-/** Each entry upgrades the schema from version i to i + 1; a new version appends one. */
-const MIGRATIONS: string[] = [
-  `
+// Dimension tables keep running totals (rows, requests, nano-USD cost) so the filter pickers
+// never scan the rollups. Ids are small local integers: the files of one generation agree.
+const CATALOG_DDL = `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-  CREATE TABLE models (
-    id INTEGER PRIMARY KEY,          -- hash64(raw)
-    raw TEXT NOT NULL,               -- the id as the tool logged it
-    model TEXT NOT NULL              -- normalised id, used for prices and grouping
+  CREATE TABLE sources (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+    rows INTEGER NOT NULL DEFAULT 0, requests INTEGER NOT NULL DEFAULT 0, cost INTEGER NOT NULL DEFAULT 0);
+  CREATE TABLE projects (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE,
+    rows INTEGER NOT NULL DEFAULT 0, requests INTEGER NOT NULL DEFAULT 0, cost INTEGER NOT NULL DEFAULT 0);
+  CREATE TABLE models (id INTEGER PRIMARY KEY, raw TEXT NOT NULL UNIQUE, model TEXT NOT NULL, priced_as TEXT,
+    rows INTEGER NOT NULL DEFAULT 0, requests INTEGER NOT NULL DEFAULT 0, cost INTEGER NOT NULL DEFAULT 0);
+  CREATE TABLE sessions (id INTEGER PRIMARY KEY, session TEXT NOT NULL UNIQUE,
+    first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL);   -- bounds only ever widen: a superset of the session's rows
+  CREATE TABLE branches (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+  -- Sums per 15-minute UTC slot: every zone offset in use is a multiple of 15 minutes, so any
+  -- local hour, day, week or month is an exact union of slots.
+  CREATE TABLE rollup (
+    slot INTEGER NOT NULL, project INTEGER NOT NULL, model INTEGER NOT NULL, source INTEGER NOT NULL, branch INTEGER NOT NULL,
+    rows INTEGER NOT NULL, requests INTEGER NOT NULL,
+    input INTEGER NOT NULL, output INTEGER NOT NULL, cache_read INTEGER NOT NULL, cache_write INTEGER NOT NULL,
+    cache_write_1h INTEGER NOT NULL, reasoning INTEGER NOT NULL,
+    cost INTEGER NOT NULL,            -- nano-USD
+    reported_cost INTEGER NOT NULL,   -- nano-USD of rows whose cost the tool recorded
+    unpriced INTEGER NOT NULL, approximate INTEGER NOT NULL,
+    PRIMARY KEY (slot, project, model, source, branch)
+  ) WITHOUT ROWID;
+  CREATE TABLE partitions (month INTEGER PRIMARY KEY, file TEXT NOT NULL, rows INTEGER NOT NULL, bytes INTEGER NOT NULL);
+  -- Where replayed copies live (rare), so the original, whenever it arrives, finds and replaces them.
+  CREATE TABLE copies (alias INTEGER NOT NULL, month INTEGER NOT NULL, PRIMARY KEY (alias, month)) WITHOUT ROWID;
+  -- For team sync: the change version of each slot, and rows deleted since.
+  CREATE TABLE changes (slot INTEGER PRIMARY KEY, version INTEGER NOT NULL);
+  CREATE TABLE tombstones (id INTEGER PRIMARY KEY, slot INTEGER NOT NULL, version INTEGER NOT NULL);
+  CREATE TABLE files (
+    path TEXT PRIMARY KEY, source TEXT NOT NULL, size INTEGER NOT NULL, mtime_ms REAL NOT NULL,
+    offset INTEGER NOT NULL, head_hash TEXT NOT NULL,
+    state TEXT,                      -- parser state as JSON
+    records INTEGER NOT NULL DEFAULT 0, skipped INTEGER NOT NULL DEFAULT 0, imported_at INTEGER NOT NULL
   );
-  CREATE TABLE projects (id INTEGER PRIMARY KEY, path TEXT NOT NULL);    -- id = hash64(path)
-  CREATE TABLE sessions (id INTEGER PRIMARY KEY, session TEXT NOT NULL); -- id = hash64(session)
+  CREATE TABLE source_runs (
+    source TEXT PRIMARY KEY, roots TEXT NOT NULL, files INTEGER NOT NULL, last_import INTEGER NOT NULL, last_error TEXT
+  );
+`;
+
+// One row per request. The id is the content hash (source + dedupe key), so the same request
+// imported twice is one row; t is milliseconds since the partition's month began.
+const PARTITION_DDL = `
   CREATE TABLE usage (
-    id INTEGER PRIMARY KEY,          -- hash64(source + NUL + dedupe_key)
-    source TEXT NOT NULL,
-    dedupe_key TEXT NOT NULL,
-    ts INTEGER NOT NULL,             -- UTC epoch ms
-    project_id INTEGER NOT NULL,
-    model_id INTEGER NOT NULL,
-    session_id INTEGER NOT NULL,
+    id INTEGER PRIMARY KEY,
+    t INTEGER NOT NULL,
+    project INTEGER NOT NULL, model INTEGER NOT NULL, session INTEGER NOT NULL, source INTEGER NOT NULL, branch INTEGER NOT NULL,
     input INTEGER NOT NULL,          -- uncached input
-    output INTEGER NOT NULL,         -- includes reasoning
+    output INTEGER NOT NULL,         -- reasoning included
     cache_read INTEGER NOT NULL,
     cache_write INTEGER NOT NULL,    -- 5-minute + 1-hour
     cache_write_1h INTEGER NOT NULL,
-    reasoning INTEGER NOT NULL,      -- informational subset of output
-    cost REAL NOT NULL,              -- USD
-    cost_source TEXT NOT NULL,       -- reported | estimated | unpriced
-    reported_cost REAL,              -- what the tool recorded, kept so re-pricing never loses it
-    approximate INTEGER NOT NULL DEFAULT 0,
-    alias INTEGER,                   -- hash64(alias key): replays of one request share it
-    is_copy INTEGER NOT NULL DEFAULT 0
+    reasoning INTEGER NOT NULL,
+    requests INTEGER NOT NULL,
+    cost INTEGER NOT NULL,           -- nano-USD
+    reported INTEGER,                -- nano-USD the tool recorded, kept so re-pricing never loses it
+    flags INTEGER NOT NULL,          -- cost source, approximate, copy, chat history (storedRow.ts)
+    alias INTEGER                    -- copies only: the request they may replay
   );
-  CREATE INDEX usage_ts ON usage(ts);
-  CREATE INDEX usage_project_ts ON usage(project_id, ts);
-  CREATE INDEX usage_alias ON usage(alias) WHERE alias IS NOT NULL;
-  CREATE TABLE files (
-    path TEXT PRIMARY KEY,
-    source TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    mtime_ms REAL NOT NULL,
-    offset INTEGER NOT NULL,
-    head_hash TEXT NOT NULL,
-    state TEXT,                      -- parser state as JSON
-    records INTEGER NOT NULL DEFAULT 0,
-    skipped INTEGER NOT NULL DEFAULT 0,
-    imported_at INTEGER NOT NULL
-  );
-  CREATE TABLE source_runs (
-    source TEXT PRIMARY KEY,
-    roots TEXT NOT NULL,             -- JSON [{path, found}]
-    files INTEGER NOT NULL,
-    last_import INTEGER NOT NULL,
-    last_error TEXT
-  );
-  `,
-];
+  CREATE INDEX usage_t ON usage(t);
+  CREATE INDEX usage_cost ON usage(cost);
+  CREATE INDEX usage_copies ON usage(alias) WHERE alias IS NOT NULL;
+  -- Aliases of rows that are not copies: a copy arriving later checks here (cheaper than an alias column on every row).
+  CREATE TABLE originals (alias INTEGER PRIMARY KEY);
+`;
 
 export function userVersion(db: Database): number {
   return Number(db.exec('PRAGMA user_version')[0].values[0][0]);
 }
 
-/** Brings a database up to SCHEMA_VERSION. Refuses one written by a newer version of the extension. */
-export function migrate(db: Database): void {
-  const from = userVersion(db);
-  if (from > SCHEMA_VERSION) {
-    throw new Error(`The usage database has schema version ${from}, newer than this version understands (${SCHEMA_VERSION}). Update the extension.`);
+function createWith(db: Database, ddl: string, version: number): void {
+  db.run('BEGIN');
+  try {
+    db.run(ddl);
+    db.run(`PRAGMA user_version = ${version}`);
+    db.run('COMMIT');
+  } catch (e) {
+    db.run('ROLLBACK');
+    throw e;
   }
-  for (let v = from; v < SCHEMA_VERSION; v++) {
-    db.run('BEGIN');
-    try {
-      db.run(MIGRATIONS[v]);
-      db.run(`PRAGMA user_version = ${v + 1}`);
-      db.run('COMMIT');
-    } catch (e) {
-      db.run('ROLLBACK');
-      throw e;
-    }
-  }
+}
+
+export function createCatalogSchema(db: Database): void {
+  createWith(db, CATALOG_DDL, CATALOG_SCHEMA);
+}
+
+export function createPartitionSchema(db: Database): void {
+  db.run(`PRAGMA application_id = ${PARTITION_APP_ID}`);
+  createWith(db, PARTITION_DDL, PARTITION_SCHEMA);
+}
+
+/** The sql.js database lives in memory: a rollback journal file would only cost a copy of every page. */
+export function tune(db: Database, cacheKiB: number): Database {
+  db.run('PRAGMA journal_mode = MEMORY');
+  db.run(`PRAGMA cache_size = -${cacheKiB}`);
+  return db;
 }

@@ -1,616 +1,902 @@
-// The usage database: one sql.js database in memory, saved atomically to one file that
-// several processes (VS Code windows, the CLI) may share.
+// The usage store: a catalog, one file per month, and a journal, shared by every process (VS Code
+// windows, the CLI) that opens the same path. See the README's architecture section.
 //
-// Two writers lose nothing: a save takes a file lock, and if the file changed since this
-// process last read or wrote it, merges the file's rows into its own (an upsert keyed on the
-// content-hash id, keeping the more complete copy of a request) before writing. Both sides'
-// rows survive, none is doubled.
-import { promises as fs, type Stats } from 'node:fs';
+// - In memory: the catalog (always), and the months a question or a write needed (loaded lazily,
+//   evicted when clean and over budget).
+// - A write is one journal append (fsynced when the caller needs it on disk) made under the lock
+//   after taking in every record others appended, then applied in memory: every process applies
+//   the same records in the same order. A large write (a first import) is applied in memory and
+//   folded directly instead.
+// - A fold (journal past a size, idle, or a large write) writes the changed months as new files
+//   and a new catalog, then renames the catalog into place: that rename is the commit. A process
+//   that sees a new catalog reloads (cheap: the catalog, then months on demand).
+// - Kill at any moment: the catalog on disk and the journal records it names are always whole;
+//   a torn journal record is rejected by its checksum, a half-written file is a temp file no
+//   catalog names (removed later).
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { Database, SqlJsStatic, Statement } from 'sql.js';
+import type { SqlJsStatic } from 'sql.js';
 import type { CostSource, FileCursor, PricedRecord, SourceId, UsageRecord } from '../model';
-import { writeFileAtomic } from './atomicFile';
-import { withFileLock } from './fileLock';
-import { hash64 } from './hash';
-import { migrate, SCHEMA_VERSION, userVersion } from './schema';
+import { applyRows, deleteRows, monthsFor, rollupOf, type PartitionAccess } from './applyRows';
+import { Catalog, NewerSchemaError, type FileStats, type SourceRunInfo } from './catalog';
+import { appendRecords, createJournal, readJournal } from './journal';
+import { acquireLock, type HeldLock } from './lock';
+import { isSchema1, readSchema1 } from './migrateV1';
+import { withFileLock } from './schema1Lock';
+import { monthOf, Partition, PART_SELECT, partRowOf, monthLabel, type Month } from './partition';
 import { loadSqlJs } from './sqljs';
+import {
+  commitStaged,
+  monthFileName,
+  newId,
+  removeStaleTemps,
+  removeUnreferencedMonths,
+  sameStamp,
+  stageFile,
+  stampOf,
+  storePaths,
+  syncDir,
+  type Stamp,
+  type StorePaths,
+} from './storeFiles';
+import { COST_SOURCE_MASK, COST_SOURCES, fromJournal, fromPriced, toJournal, toNano, type JournalRow, type StoredRow } from './storedRow';
 
+export type { FileStats, SourceRunInfo };
+export { NewerSchemaError };
+
+export interface CursorUpdate {
+  source: SourceId;
+  file: string;
+  cursor: FileCursor;
+  stats: FileStats;
+}
+
+/** One write: new or better rows, rows to delete, import cursors, source runs, meta values. */
+export interface StoreWrite {
+  rows?: readonly PricedRecord[];
+  /**
+   * The store's epoch when the files these rows and cursors came from were read (see `epoch()`).
+   * If the store was reset since, the write is dropped: its cursors describe a history that is
+   * gone, and the next import brings the rows back. Writes without it (API records) always land.
+   */
+  epoch?: string;
+  deletes?: readonly [id: bigint, month: Month][];
+  cursors?: readonly CursorUpdate[];
+  runs?: readonly SourceRunInfo[];
+  meta?: Readonly<Record<string, string>>;
+}
+
+/** The journal form of a write. */
+interface Entry {
+  r?: JournalRow[];
+  d?: [string, number][];
+  c?: [SourceId, string, FileCursor, FileStats, number][];
+  s?: SourceRunInfo[];
+  m?: Record<string, string>;
+}
+
+interface Decoded {
+  rows: StoredRow[];
+  deletes: [bigint, Month][];
+  cursors: (CursorUpdate & { at: number })[];
+  runs: SourceRunInfo[];
+  meta: Record<string, string>;
+}
+
+export interface StoreOptions {
+  /** Fold once the journal is this big (bytes). */
+  foldBytes?: number;
+  /** A write with at least this many rows is applied in memory and folded, not journaled. */
+  bulkRows?: number;
+  /** Memory for loaded months (bytes); clean months beyond it are closed, least recently used first. */
+  monthBudgetBytes?: number;
+  /** Lock timing (tests shorten it). */
+  lockStaleMs?: number;
+}
+
+const FOLD_BYTES = 8 * 1024 * 1024;
+/** An idle store folds a journal of this size (see `foldIfIdle`). */
+const IDLE_FOLD_BYTES = 256 * 1024;
+const BULK_ROWS = 10_000;
+const MONTH_BUDGET = 160 * 1024 * 1024;
 const SQLITE_MAGIC = 'SQLite format 3\0';
 
-/** A stored row replaces an existing one with the same id only when it is more complete. */
-const MORE_COMPLETE = `
-  (excluded.input + excluded.output + excluded.cache_read + excluded.cache_write)
-    > (usage.input + usage.output + usage.cache_read + usage.cache_write)
-  OR ((excluded.input + excluded.output + excluded.cache_read + excluded.cache_write)
-    = (usage.input + usage.output + usage.cache_read + usage.cache_write)
-    AND excluded.reported_cost IS NOT NULL AND usage.reported_cost IS NULL)`;
+/** The file is there but is not a database SQLite can read: the only reason to move it aside. */
+class CorruptError extends Error {}
 
-const USAGE_COLUMNS =
-  'id, source, dedupe_key, ts, project_id, model_id, session_id, input, output, cache_read, cache_write, cache_write_1h, reasoning, cost, cost_source, reported_cost, approximate, alias, is_copy';
-
-const UPSERT_USAGE_TAIL = `
-  ON CONFLICT(id) DO UPDATE SET
-    ts = excluded.ts, project_id = excluded.project_id, model_id = excluded.model_id, session_id = excluded.session_id,
-    input = excluded.input, output = excluded.output, cache_read = excluded.cache_read, cache_write = excluded.cache_write,
-    cache_write_1h = excluded.cache_write_1h, reasoning = excluded.reasoning, cost = excluded.cost,
-    cost_source = excluded.cost_source, reported_cost = excluded.reported_cost, approximate = excluded.approximate,
-    alias = excluded.alias, is_copy = min(usage.is_copy, excluded.is_copy)
-  WHERE ${MORE_COMPLETE}`;
-
-export interface SourceRunInfo {
-  source: SourceId;
-  roots: { path: string; found: boolean }[];
-  files: number;
-  lastImport: number;
-  lastError?: string;
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
-export interface FileStats {
-  records: number;
-  skipped: number;
-  /** The file was read again from the start: these counts replace the stored ones instead of adding to them. */
-  reread?: boolean;
-}
-
-export interface SaveResult {
-  written: boolean;
-  /** Rows written by another process were merged in first. */
-  merged: boolean;
-}
-
-interface Stamp {
-  ino: number;
-  size: number;
-  mtimeMs: number;
-}
-
-function stampOf(st: Stats): Stamp {
-  return { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
-}
-
-function sameStamp(a: Stamp | undefined, b: Stamp | undefined): boolean {
-  return !!a && !!b && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
-}
-
-async function statOrUndefined(file: string): Promise<Stats | undefined> {
+async function readIfExists(file: string): Promise<Buffer | undefined> {
   try {
-    return await fs.stat(file);
+    return await fs.readFile(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
+    throw new Error(`Cannot read the usage database ${file}: ${message(e)}`);
   }
 }
 
+function looksLikeSqlite(bytes: Uint8Array): boolean {
+  return bytes.length >= 100 && Buffer.from(bytes.subarray(0, 16)).toString('latin1') === SQLITE_MAGIC;
+}
+
+/** SQLite's words for an unreadable file, as opposed to a bug or a resource problem. */
+function isCorruption(e: unknown): boolean {
+  return /file is not a database|malformed|not an SQLite database|unexpected catalog schema|no such table/i.test(message(e));
+}
+
+interface LoadedMonth {
+  part: Partition;
+  lastUse: number;
+}
+
 export class UsageStore {
-  /** Problems met while opening (e.g. a corrupt file moved aside), in plain words for the user. */
+  /** Problems met while opening or syncing (e.g. a corrupt file moved aside), in plain words for the user. */
   readonly warnings: string[] = [];
-  private dirty = false;
-  private saving: Promise<unknown> = Promise.resolve();
-  /** Dimension rows known to exist, by `table NUL value`: saves a hash and an insert per row. */
-  private readonly knownDims = new Map<string, bigint>();
-  /** Aliases that have copy rows (loaded on first need): only those need the replay clean-up. */
-  private copyAliases: Set<bigint> | undefined;
-  private statements = new Map<string, Statement>();
+  private cat: Catalog;
+  private readonly loaded = new Map<Month, LoadedMonth>();
+  private catalogStamp: Stamp | undefined;
+  private journal = { id: '', ino: 0, offset: 0 };
+  /** Bulk-applied changes not yet folded, and the catalog they were applied on. */
+  private bulkBase: Stamp | undefined;
+  private uncommitted = false;
+  private useClock = 0;
+  /** The month files named by the catalog before the last fold (a reader may still be loading them). */
+  private previousFiles = new Set<string>();
+  private readonly opts: Required<StoreOptions>;
+  /** Months whose file is gone (another process folded) or unreadable: skipped by reads until the next reload. */
+  private readonly unreadable = new Set<Month>();
+  /** Month files SQLite could not read, moved aside by the next write. */
+  private readonly corrupt = new Map<Month, { file: string; why: unknown }>();
+  /** A month file was gone: the catalog changed on disk; the next sync reloads. */
+  private stale = false;
+  /** Last scan time per source, kept in memory when nothing else changed (not worth a write). */
+  private readonly scans = new Map<SourceId, number>();
 
   private constructor(
     private readonly SQL: SqlJsStatic,
-    private db: Database,
-    /** The database file, or undefined for a purely in-memory store (tests). */
-    readonly file: string | undefined,
-    private stamp: Stamp | undefined,
-  ) {}
+    readonly paths: StorePaths | undefined,
+    catalog: Catalog,
+    opts: StoreOptions,
+  ) {
+    this.cat = catalog;
+    this.opts = {
+      foldBytes: opts.foldBytes ?? FOLD_BYTES,
+      bulkRows: opts.bulkRows ?? BULK_ROWS,
+      monthBudgetBytes: opts.monthBudgetBytes ?? MONTH_BUDGET,
+      lockStaleMs: opts.lockStaleMs ?? 15_000,
+    };
+  }
 
-  /** Opens (or creates) the database at `file`. A corrupt file is moved aside and a fresh one started. */
-  static async open(file: string): Promise<UsageStore> {
+  /** The database path the store is named by (its catalog), or undefined in memory. */
+  get file(): string | undefined {
+    return this.paths?.catalog;
+  }
+
+  get catalog(): Catalog {
+    return this.cat;
+  }
+
+  // ---- opening ------------------------------------------------------------------------
+
+  /**
+   * Opens (or creates) the store at `file`. A schema-1 database there is moved into this layout
+   * (kept as `<file>.schema1.bak`). Only a file SQLite cannot read is moved aside, with a warning;
+   * a file that cannot be read at all (permissions, I/O) is an error and is left alone.
+   */
+  static async open(file: string, opts: StoreOptions = {}): Promise<UsageStore> {
     const SQL = await loadSqlJs();
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    const warnings: string[] = [];
-    let db: Database | undefined;
-    let stamp: Stamp | undefined;
-    const st = await statOrUndefined(file).catch(() => undefined);
-    if (st) {
-      try {
-        const bytes = await fs.readFile(file);
-        db = openValidated(SQL, bytes);
-        stamp = stampOf(st);
-      } catch (e) {
-        if (e instanceof NewerSchemaError) throw e;
-        const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-        try {
-          await fs.rename(file, aside);
-          warnings.push(`The usage database could not be read (${errorText(e)}). It was moved to ${aside} and a new one was started; usage still in the tools' logs will be imported again.`);
-        } catch (e2) {
-          warnings.push(`The usage database could not be read (${errorText(e)}) nor moved aside (${errorText(e2)}). Working from a new database.`);
-        }
-        db = undefined;
-      }
-    }
-    const store = new UsageStore(SQL, db ?? createFresh(SQL), file, stamp);
-    store.warnings.push(...warnings);
-    if (!db) store.dirty = true;
+    const paths = storePaths(path.resolve(file));
+    await fs.mkdir(paths.dir, { recursive: true });
+    const store = new UsageStore(SQL, paths, Catalog.create(SQL), opts);
+    await removeStaleTemps([paths.dir, paths.months], 10 * 60_000);
+    await store.load(true);
     return store;
   }
 
   /** A store that is never saved (tests, dry runs). */
-  static async inMemory(): Promise<UsageStore> {
+  static async inMemory(opts: StoreOptions = {}): Promise<UsageStore> {
     const SQL = await loadSqlJs();
-    return new UsageStore(SQL, createFresh(SQL), undefined, undefined);
+    const store = new UsageStore(SQL, undefined, Catalog.create(SQL), opts);
+    store.initFresh();
+    return store;
   }
 
-  /** The live sql.js database, for the query module. Do not hold it across a save (a merge may replace it). */
-  get database(): Database {
-    return this.db;
+  private initFresh(): void {
+    this.cat.transaction(() => {
+      this.cat.setMeta('created_at', String(Date.now()));
+      this.cat.setMeta('epoch', newId());
+      this.cat.setMeta('generation', '0');
+      this.cat.setMeta('journal_id', newId());
+    });
   }
 
-  get isDirty(): boolean {
-    return this.dirty;
+  private lockDir(): string {
+    return this.paths!.locks;
   }
 
-  /** For changes made directly on `database` (e.g. overlap rules): the next save writes them. */
-  markDirty(): void {
-    this.dirty = true;
+  private lock(): Promise<HeldLock> {
+    return acquireLock(this.lockDir(), { staleMs: this.opts.lockStaleMs });
   }
 
-  // ---- writing rows -------------------------------------------------------------------
+  /** (Re)loads the catalog and replays the journal, dropping everything in memory. */
+  private async load(first: boolean): Promise<void> {
+    const paths = this.paths!;
+    for (;;) {
+      this.closeMonths();
+      this.stale = false;
+      this.unreadable.clear();
+      this.uncommitted = false;
+      this.bulkBase = undefined;
+      const stamp = await stampOf(paths.catalog);
+      const bytes = stamp ? await readIfExists(paths.catalog) : undefined;
+      if (!bytes) {
+        if (await this.createOnDisk(first)) continue; // someone else created it meanwhile: load theirs
+        return;
+      }
+      if (isSchema1(this.SQL, bytes)) {
+        await this.withLock((lock) => this.migrateSchema1(lock));
+        continue;
+      }
+      let catalog: Catalog;
+      try {
+        if (!looksLikeSqlite(bytes)) throw new CorruptError('not an SQLite database');
+        catalog = Catalog.load(this.SQL, bytes);
+      } catch (e) {
+        if (e instanceof NewerSchemaError || !(e instanceof CorruptError || isCorruption(e))) throw e;
+        await this.moveAside(paths.catalog, e);
+        continue;
+      }
+      this.cat.close();
+      this.cat = catalog;
+      this.catalogStamp = stamp;
+      const read = await readJournal<Entry>(paths.journal);
+      const expected = catalog.getMeta('journal_id') ?? '';
+      this.journal = read.id === expected ? { id: expected, ino: read.ino, offset: read.end } : { id: expected, ino: -1, offset: 0 };
+      if (read.id === expected) for (const e of read.records) await this.applyEntry(e, 'memory');
+      // The catalog may have been replaced while we read the journal: then start over.
+      if (!sameStamp(await stampOf(paths.catalog), stamp)) continue;
+      return;
+    }
+  }
 
-  /** Runs `fn` in one transaction (much faster for bulk inserts). `fn` must be synchronous. */
-  transaction<T>(fn: () => T): T {
-    this.db.run('BEGIN');
+  /** No catalog yet: write an empty one (under the lock, unless another process just did). Returns true to reload. */
+  private async createOnDisk(first: boolean): Promise<boolean> {
+    const paths = this.paths!;
+    return this.withLock(async (lock) => {
+      if (await stampOf(paths.catalog)) return true;
+      this.cat.close();
+      this.cat = Catalog.create(this.SQL);
+      this.initFresh();
+      await this.commitFold(lock, 1);
+      if (!first) this.warnings.push(`The usage database ${paths.catalog} had disappeared; a new one was started.`);
+      return false;
+    });
+  }
+
+  private async moveAside(file: string, why: unknown): Promise<void> {
+    const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    await this.withLock(async () => {
+      await fs.rename(file, aside);
+    });
+    this.warnings.push(
+      `The usage database could not be read (${message(why)}). It was moved to ${aside} and a new one was started; usage still in the tools' logs will be imported again.`,
+    );
+  }
+
+  /**
+   * Moves a schema-1 database (one file with every row) into this layout, holding both this
+   * store's lock and the lock older versions take, so no older window writes the file meanwhile.
+   * Rows are read in time order and each month is written as soon as it is complete, so memory
+   * stays bounded. The old file is kept as `<file>.schema1.bak`: linked there before the new
+   * catalog replaces it, so there is never a moment without a database at the path.
+   */
+  private async migrateSchema1(lock: HeldLock): Promise<void> {
+    const paths = this.paths!;
+    await withFileLock(paths.schema1Lock, async () => {
+      const bytes = await readIfExists(paths.catalog);
+      if (!bytes || !isSchema1(this.SQL, bytes)) return; // another process migrated it meanwhile
+      const old = readSchema1(this.SQL, bytes);
+      try {
+        this.closeMonths();
+        this.cat.close();
+        this.cat = Catalog.create(this.SQL);
+        this.initFresh();
+        const keep = ['created_at', 'price_fingerprint', 'reset_at'].filter((k) => old.meta[k] !== undefined);
+        this.cat.transaction(() => {
+          for (const k of keep) this.cat.setMeta(k, old.meta[k]);
+        });
+        const generation = 1;
+        let current: Month | undefined;
+        for (const batch of old.rows(20_000)) {
+          await this.applyDecoded({ rows: batch, deletes: [], cursors: [], runs: [], meta: {} }, 'memory');
+          const last = monthOf(batch[batch.length - 1].ts);
+          if (current !== undefined && last > current + 1) {
+            // Months two behind the newest row are complete (rows come in time order; the dedupe window is 2 days).
+            for (const l of [...this.loaded.values()]) {
+              if (l.part.dirty && l.part.month < last - 1) {
+                l.part.file = await this.writeMonth(l.part, generation, true);
+                l.part.dirty = false;
+              }
+            }
+            this.evict(new Set());
+          }
+          current = last;
+        }
+        await this.applyDecoded({ rows: [], deletes: [], cursors: old.cursors, runs: old.runs, meta: {} }, 'memory');
+        const migrated = this.cat.rowCount();
+        if (migrated !== old.count) {
+          this.warnings.push(`Moving the usage database to the new layout kept ${migrated} of ${old.count} rows (replayed copies of stored requests are kept once). The old file is kept as ${paths.schema1Backup}.`);
+        }
+        await this.foldLocked(lock, async () => {
+          await fs.rm(paths.schema1Backup, { force: true });
+          try {
+            await fs.link(paths.catalog, paths.schema1Backup);
+          } catch {
+            await fs.copyFile(paths.catalog, paths.schema1Backup);
+          }
+        });
+      } catch (e) {
+        this.closeMonths();
+        throw e;
+      } finally {
+        old.close();
+      }
+    });
+  }
+
+  private async withLock<T>(fn: (lock: HeldLock) => Promise<T>): Promise<T> {
+    const lock = await this.lock();
     try {
-      const out = fn();
-      this.db.run('COMMIT');
-      return out;
+      return await fn(lock);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  // ---- months in memory ---------------------------------------------------------------
+
+  /** Months that hold rows (loaded or on disk), oldest first. */
+  monthsWithRows(): Month[] {
+    return [...this.cat.partitions()].filter(([, p]) => p.rows > 0).map(([m]) => m).sort((a, b) => a - b);
+  }
+
+  /**
+   * Runs `fn` on these months (loaded as needed; months without a file are left out). `fn` is
+   * synchronous, so no eviction or reload can close a month while it runs: use the months only
+   * inside it.
+   */
+  async withMonths<T>(list: Iterable<Month>, fn: (parts: Partition[]) => T): Promise<T> {
+    const wanted = [...new Set(list)];
+    for (;;) {
+      await this.ensureLoaded(wanted);
+      // Another call may have evicted one of them while we waited for the next: load again.
+      const files = this.cat.partitions();
+      const parts: Partition[] = [];
+      let complete = true;
+      for (const m of wanted) {
+        const l = this.loaded.get(m);
+        if (l) parts.push(l.part);
+        else if (files.get(m)?.file && !this.unreadable.has(m)) complete = false;
+      }
+      if (complete) return fn(parts);
+    }
+  }
+
+  /**
+   * Loads months from their files. A file that is gone because another process folded is left
+   * out and the store is marked stale (the next sync reloads); one SQLite cannot read is
+   * remembered for the next write to move aside.
+   */
+  private async ensureLoaded(months: Month[]): Promise<void> {
+    const files = this.cat.partitions();
+    const stamp = this.useClock++;
+    for (const m of months) {
+      const l = this.loaded.get(m);
+      if (l) {
+        l.lastUse = stamp;
+        continue;
+      }
+      const file = files.get(m)?.file;
+      if (!file || !this.paths || this.unreadable.has(m)) continue;
+      const full = path.join(this.paths.months, file);
+      const bytes = await readIfExists(full);
+      if (this.loaded.has(m)) continue; // loaded by another call meanwhile
+      if (!bytes) {
+        if (sameStamp(await stampOf(this.paths.catalog), this.catalogStamp)) throw new Error(`The usage month file ${full} is missing`);
+        this.stale = true;
+        this.unreadable.add(m);
+        continue;
+      }
+      try {
+        this.loaded.set(m, { part: Partition.load(this.SQL, m, bytes, file), lastUse: stamp });
+      } catch (e) {
+        if (!isCorruption(e) && looksLikeSqlite(bytes)) throw e;
+        this.corrupt.set(m, { file: full, why: e });
+        this.unreadable.add(m);
+      }
+    }
+    this.evict(new Set(months));
+  }
+
+  private evict(keep: Set<Month>): void {
+    let total = 0;
+    for (const l of this.loaded.values()) total += l.part.byteSize();
+    if (total <= this.opts.monthBudgetBytes) return;
+    const clean = [...this.loaded.values()].filter((l) => !l.part.dirty && !l.part.inTransaction && !keep.has(l.part.month)).sort((a, b) => a.lastUse - b.lastUse);
+    for (const l of clean) {
+      if (total <= this.opts.monthBudgetBytes) break;
+      total -= l.part.byteSize();
+      l.part.close();
+      this.loaded.delete(l.part.month);
+    }
+  }
+
+  /** Moves aside month files SQLite could not read, and forgets their rows. Holds the lock. */
+  private async dropCorruptMonths(lock: HeldLock): Promise<void> {
+    if (!this.corrupt.size) return;
+    for (const [month, { file, why }] of this.corrupt) {
+      const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      await fs.rename(file, aside).catch(() => undefined);
+      this.cat.transaction(() => this.cat.forgetMonth(month));
+      this.warnings.push(
+        `The usage of ${monthLabel(month)} could not be read (${message(why)}). The file was moved to ${aside}; usage of that month still in the tools' logs will be imported again.`,
+      );
+    }
+    this.corrupt.clear();
+    this.unreadable.clear();
+    await this.foldLocked(lock);
+  }
+
+  private access(touched: Set<Partition>): PartitionAccess {
+    return {
+      get: (month, create) => {
+        let l = this.loaded.get(month);
+        if (!l && create) {
+          l = { part: Partition.create(this.SQL, month), lastUse: this.useClock++ };
+          this.loaded.set(month, l);
+        }
+        if (l && !touched.has(l.part)) {
+          l.part.db.run('BEGIN');
+          l.part.inTransaction = true;
+          touched.add(l.part);
+        }
+        return l?.part;
+      },
+    };
+  }
+
+  private closeMonths(): void {
+    for (const l of this.loaded.values()) l.part.close();
+    this.loaded.clear();
+  }
+
+  // ---- applying changes -----------------------------------------------------------------
+
+  /** Applies a journal entry in memory (see `applyDecoded`). */
+  private applyEntry(e: Entry, mode: 'memory' | ((changed: number) => Promise<void>)): Promise<number> {
+    return this.applyDecoded(
+      {
+        rows: (e.r ?? []).map(fromJournal),
+        deletes: (e.d ?? []).map(([id, m]): [bigint, Month] => [BigInt(id), m]),
+        cursors: (e.c ?? []).map(([source, file, cursor, stats, at]) => ({ source, file, cursor, stats, at })),
+        runs: e.s ?? [],
+        meta: e.m ?? {},
+      },
+      mode,
+    );
+  }
+
+  /**
+   * Applies changes in memory. With `then`, the changes stay uncommitted until `then` resolves
+   * (the journal append), and are rolled back if it throws: memory never holds what is not on disk.
+   */
+  private async applyDecoded(c: Decoded, mode: 'memory' | ((changed: number) => Promise<void>)): Promise<number> {
+    await this.ensureLoaded([...monthsFor(c.rows, this.cat), ...c.deletes.map((d) => d[1])]);
+    const touched = new Set<Partition>();
+    const parts = this.access(touched);
+    let changed = 0;
+    this.cat.begin();
+    try {
+      changed += applyRows(c.rows, this.cat, parts);
+      changed += deleteRows(c.deletes, this.cat, parts);
+      for (const u of c.cursors) this.cat.setCursor(u.source, u.file, u.cursor, u.stats, u.at);
+      for (const run of c.runs) this.cat.setSourceRun(run);
+      for (const [k, v] of Object.entries(c.meta)) this.cat.setMeta(k, v);
+      if (mode !== 'memory') await mode(changed);
+    } catch (err) {
+      this.cat.rollback();
+      for (const p of touched) {
+        p.db.run('ROLLBACK');
+        p.inTransaction = false;
+        if (!p.file && p.rowCount() === 0) {
+          p.close();
+          this.loaded.delete(p.month);
+        }
+      }
+      throw err;
+    }
+    this.cat.commit();
+    for (const p of touched) {
+      p.db.run('COMMIT');
+      p.inTransaction = false;
+    }
+    return changed;
+  }
+
+  private entryOf(w: StoreWrite): Entry {
+    const e: Entry = {};
+    if (w.rows?.length) e.r = w.rows.map((r) => toJournal(fromPriced(r)));
+    if (w.deletes?.length) e.d = w.deletes.map(([id, m]) => [id.toString(), m]);
+    if (w.cursors?.length) e.c = w.cursors.map((c) => [c.source, c.file, c.cursor, c.stats, Date.now()]);
+    if (w.runs?.length) e.s = [...w.runs];
+    if (w.meta && Object.keys(w.meta).length) e.m = { ...w.meta };
+    return e;
+  }
+
+  /**
+   * Stores a write. Returns how many rows changed. With `durable`, resolves only once the write is
+   * on disk (an API-recorded row, which no log can bring back). Large writes are applied in memory
+   * and stay uncommitted until `finishWrites` folds them.
+   */
+  async write(w: StoreWrite, opts: { durable?: boolean } = {}): Promise<number> {
+    for (const run of w.runs ?? []) this.scans.set(run.source, run.lastImport);
+    const runs = (w.runs ?? []).filter((r) => this.runChanged(r));
+    const entry = this.entryOf({ ...w, runs });
+    if (!entry.r && !entry.d && !entry.c && !entry.s && !entry.m) return 0;
+    if (!this.paths) return this.applyEntry(entry, 'memory');
+    if (this.uncommitted || (entry.r?.length ?? 0) >= this.opts.bulkRows) {
+      if (!this.uncommitted) {
+        this.bulkBase = this.catalogStamp;
+        this.uncommitted = true;
+      }
+      return this.applyEntry(entry, 'memory');
+    }
+    return this.withLock(async (lock) => {
+      await this.catchUp();
+      await this.dropCorruptMonths(lock);
+      if (w.epoch !== undefined && w.epoch !== this.epoch()) return 0;
+      await this.ensureJournal();
+      await lock.check();
+      const changed = await this.applyEntry(entry, async () => {
+        this.journal.offset += await appendRecords(this.paths!.journal, [entry], opts.durable ?? false);
+      });
+      if (this.journal.offset > this.opts.foldBytes && !this.uncommitted) await this.foldLocked(lock);
+      return changed;
+    });
+  }
+
+  /** A scan that found nothing new only moves last_import: not worth a write of its own. */
+  private runChanged(r: SourceRunInfo): boolean {
+    const prev = this.cat.sourceRun(r.source);
+    return !prev || JSON.stringify(prev.roots) !== JSON.stringify(r.roots) || prev.files !== r.files || (prev.lastError ?? null) !== (r.lastError ?? null);
+  }
+
+  /** Folds what large writes left uncommitted. Returns false when another process folded first (the work was dropped; import again). */
+  async finishWrites(): Promise<boolean> {
+    if (!this.uncommitted || !this.paths) return true;
+    return this.withLock(async (lock) => {
+      if (!sameStamp(await stampOf(this.paths!.catalog), this.bulkBase)) {
+        await this.load(false);
+        return false;
+      }
+      await this.readJournalTail();
+      await this.foldLocked(lock);
+      return true;
+    });
+  }
+
+  // ---- taking in other processes' changes -------------------------------------------------
+
+  /** Takes in what other processes stored since. Cheap when nothing changed (two stats). Returns true when data changed. */
+  async sync(): Promise<boolean> {
+    if (!this.paths || this.uncommitted) return false;
+    return this.catchUp();
+  }
+
+  private async catchUp(): Promise<boolean> {
+    const stamp = await stampOf(this.paths!.catalog);
+    if (this.stale || !sameStamp(stamp, this.catalogStamp)) {
+      await this.load(false);
+      return true;
+    }
+    return this.readJournalTail();
+  }
+
+  private async readJournalTail(): Promise<boolean> {
+    const file = this.paths!.journal;
+    let read = await readJournal<Entry>(file, this.journal.ino > 0 ? this.journal.offset : 0);
+    if (read.ino !== this.journal.ino) {
+      read = await readJournal<Entry>(file, 0);
+      if (read.id !== this.journal.id) return false; // a stale journal (left by a crash mid-fold): the next writer replaces it
+      this.journal.ino = read.ino;
+    }
+    this.journal.offset = read.end;
+    let changed = false;
+    for (const e of read.records) if ((await this.applyEntry(e, 'memory')) > 0 || e.c || e.s || e.m) changed = true;
+    return changed;
+  }
+
+  /** Makes sure the journal on disk is the one the catalog names (creates it after a crash mid-fold). */
+  private async ensureJournal(): Promise<void> {
+    if (this.journal.ino > 0) return;
+    await createJournal(this.paths!.journal, this.journal.id);
+    const read = await readJournal(this.paths!.journal, 0);
+    this.journal.ino = read.ino;
+    this.journal.offset = read.end;
+  }
+
+  // ---- folding ------------------------------------------------------------------------
+
+  /** Folds the journal when it has grown enough to be worth it while the store is idle. Returns true when it folded. */
+  async foldIfIdle(): Promise<boolean> {
+    if (!this.paths || this.uncommitted || this.journal.offset < IDLE_FOLD_BYTES) return false;
+    return this.withLock(async (lock) => {
+      await this.catchUp();
+      if (this.journal.offset < IDLE_FOLD_BYTES) return false;
+      await this.foldLocked(lock);
+      return true;
+    });
+  }
+
+  /** Writes every changed month and a new catalog, and starts an empty journal. Holds the lock; memory is up to date with the journal. */
+  private async foldLocked(lock: HeldLock, beforeCommit?: () => Promise<void>): Promise<void> {
+    const generation = Number(this.cat.getMeta('generation') ?? 0) + 1;
+    const written: { part: Partition; name: string }[] = [];
+    const paths = this.paths!;
+    await fs.mkdir(paths.months, { recursive: true });
+    const before = this.cat.partitions();
+    try {
+      for (const l of this.loaded.values()) {
+        if (!l.part.dirty) continue;
+        const name = await this.writeMonth(l.part, generation, l.part.needsRepack());
+        written.push({ part: l.part, name });
+      }
+      await this.commitFold(lock, generation, beforeCommit);
     } catch (e) {
-      this.db.run('ROLLBACK');
-      // The caches may name dimension rows the rollback removed.
-      this.knownDims.clear();
-      this.copyAliases = undefined;
+      // Nothing was committed: the catalog still names the old files.
+      this.cat.transaction(() => {
+        for (const { part } of written) {
+          const old = before.get(part.month);
+          this.cat.setPartitionFile(part.month, old?.file ?? '', old?.bytes ?? 0);
+        }
+      });
+      for (const { name } of written) await fs.rm(path.join(paths.months, name), { force: true });
+      throw e;
+    }
+    for (const { part, name } of written) {
+      part.file = name;
+      part.dirty = false;
+    }
+    await this.afterFold(before);
+  }
+
+  /**
+   * Writes a month as a new file of `generation` and names it in the catalog (in memory: it
+   * counts once the catalog is committed). Returns the file name.
+   */
+  private async writeMonth(part: Partition, generation: number, repack: boolean): Promise<string> {
+    const paths = this.paths!;
+    const name = monthFileName(part.month, generation);
+    const full = path.join(paths.months, name);
+    await fs.mkdir(paths.months, { recursive: true });
+    const bytes = part.image(repack);
+    await commitStaged(await stageFile(full, bytes), full);
+    this.cat.transaction(() => this.cat.setPartitionFile(part.month, name, bytes.length));
+    return name;
+  }
+
+  /** Removes month files neither the new catalog nor the one before names, and temp files crashes left. */
+  private async afterFold(before: Map<Month, { file: string }>): Promise<void> {
+    const paths = this.paths!;
+    const keep = new Set([...this.cat.partitions().values()].map((p) => p.file));
+    for (const f of this.previousFiles) keep.add(f);
+    await removeUnreferencedMonths(paths.months, keep);
+    this.previousFiles = new Set([...before.values()].map((p) => p.file));
+    await removeStaleTemps([paths.dir, paths.months], 10 * 60_000);
+    this.uncommitted = false;
+    this.bulkBase = undefined;
+  }
+
+  /** Writes the catalog as generation `generation` with a new empty journal: the commit. */
+  private async commitFold(lock: HeldLock, generation: number, beforeCommit?: () => Promise<void>): Promise<void> {
+    const paths = this.paths!;
+    const journalId = newId();
+    const prev = { generation: this.cat.getMeta('generation') ?? '0', journal: this.cat.getMeta('journal_id') ?? '' };
+    this.cat.transaction(() => {
+      this.cat.setMeta('generation', String(generation));
+      this.cat.setMeta('journal_id', journalId);
+    });
+    let catTmp: string | undefined;
+    try {
+      catTmp = await stageFile(paths.catalog, this.cat.image());
+      await createJournal(`${paths.journal}.next`, journalId);
+      await lock.check();
+      await beforeCommit?.();
+      await commitStaged(catTmp, paths.catalog);
+      catTmp = undefined;
+    } catch (e) {
+      if (catTmp) await fs.rm(catTmp, { force: true });
+      await fs.rm(`${paths.journal}.next`, { force: true });
+      this.cat.transaction(() => {
+        this.cat.setMeta('generation', prev.generation);
+        this.cat.setMeta('journal_id', prev.journal);
+      });
+      throw e;
+    }
+    // Committed. A crash before the journal is swapped leaves the old journal, whose id no longer
+    // matches the catalog: it is ignored and replaced by the next writer.
+    await commitStaged(`${paths.journal}.next`, paths.journal);
+    await syncDir(paths.dir);
+    this.catalogStamp = await stampOf(paths.catalog);
+    const read = await readJournal(paths.journal, 0);
+    this.journal = { id: journalId, ino: read.id === journalId ? read.ino : -1, offset: read.end };
+  }
+
+  // ---- whole-store operations ----------------------------------------------------------
+
+  /**
+   * Prices every stored row again. Returns the number of rows whose cost changed. Months are
+   * repriced one at a time and written as they go, so memory stays bounded.
+   */
+  async reprice(price: (r: UsageRecord) => { model: string; cost: number; costSource: CostSource; pricedAs?: string }, fingerprint?: string): Promise<number> {
+    const run = async (lock: HeldLock | undefined): Promise<number> => {
+      if (lock) await this.catchUp();
+      const generation = Number(this.cat.getMeta('generation') ?? 0) + 1;
+      const models = new Map<number, { raw: string }>();
+      for (const [id, raw] of this.cat.all('SELECT id, raw FROM models')) models.set(Number(id), { raw: String(raw) });
+      const sources = new Map<number, SourceId>();
+      for (const [id, name] of this.cat.all('SELECT id, name FROM sources')) sources.set(Number(id), String(name) as SourceId);
+      const newModel = new Map<number, { model: string; pricedAs: string | null }>();
+      let changed = 0;
+      for (const month of this.monthsWithRows()) {
+        const part = await this.withMonths([month], ([part]) => {
+          if (!part) return undefined;
+          const rows = part.all(`SELECT ${PART_SELECT} FROM usage`).map(partRowOf);
+          this.cat.begin();
+          part.db.run('BEGIN');
+          try {
+            for (const row of rows) {
+              const source = sources.get(row.source) ?? 'api';
+              const raw = models.get(row.model)?.raw ?? '';
+              const rec: UsageRecord = {
+                source,
+                dedupeKey: '',
+                ts: part.base + row.t,
+                project: '',
+                modelRaw: raw,
+                sessionId: '',
+                inputTokens: row.input,
+                outputTokens: row.output,
+                cacheReadTokens: row.cacheRead,
+                cacheWriteTokens: row.cacheWrite,
+                cacheWrite1hTokens: row.cacheWrite1h,
+                reasoningTokens: row.reasoning,
+                requests: row.requests,
+                reportedCost: row.reported === null ? undefined : row.reported / 1e9,
+              };
+              const p = price(rec);
+              if (!newModel.has(row.model)) newModel.set(row.model, { model: p.model, pricedAs: p.pricedAs && p.pricedAs !== p.model ? p.pricedAs : null });
+              const cost = toNano(p.cost);
+              const flags = (row.flags & ~COST_SOURCE_MASK) | Math.max(0, COST_SOURCES.indexOf(p.costSource));
+              if (cost === row.cost && flags === row.flags) continue;
+              this.cat.count(rollupOf(row, part.base), -1);
+              const next = { ...row, cost, flags };
+              part.replace(next);
+              this.cat.count(rollupOf(next, part.base), 1);
+              changed++;
+            }
+            this.cat.commit();
+            part.db.run('COMMIT');
+          } catch (e) {
+            this.cat.rollback();
+            part.db.run('ROLLBACK');
+            throw e;
+          }
+          return part;
+        });
+        if (!part) continue;
+        if (part.dirty && this.paths) {
+          // Written now under the next generation's name, so this month can leave memory.
+          part.file = await this.writeMonth(part, generation, false);
+          part.dirty = false;
+        }
+      }
+      this.cat.transaction(() => {
+        for (const [id, m] of newModel) this.cat.database.run('UPDATE models SET model = ?, priced_as = ? WHERE id = ?', [m.model, m.pricedAs, id]);
+        if (fingerprint !== undefined) this.cat.setMeta('price_fingerprint', fingerprint);
+      });
+      if (lock) await this.foldLocked(lock);
+      return changed;
+    };
+    if (!this.paths) return run(undefined);
+    try {
+      return await this.withLock(run);
+    } catch (e) {
+      await this.load(false); // month files written for a fold that did not commit are not named by the catalog
       throw e;
     }
   }
 
-  private stmt(sql: string): Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
+  /** Wipes all usage (the user's "Reset Data"). Other processes see the new catalog and reload. */
+  async reset(): Promise<void> {
+    const fresh = () => {
+      this.closeMonths();
+      this.cat.close();
+      this.cat = Catalog.create(this.SQL);
+      this.initFresh();
+      this.cat.transaction(() => this.cat.setMeta('reset_at', String(Date.now())));
+      this.scans.clear();
+    };
+    if (!this.paths) return fresh();
+    await this.withLock(async (lock) => {
+      const generation = Number(this.cat.getMeta('generation') ?? 0) + 1;
+      fresh();
+      this.uncommitted = false;
+      await this.commitFold(lock, generation);
+      await removeUnreferencedMonths(this.paths!.months, new Set());
+      this.previousFiles.clear();
+    });
   }
 
-  private resetStatements(): void {
-    for (const s of this.statements.values()) s.free();
-    this.statements.clear();
-    this.knownDims.clear();
-    this.copyAliases = undefined;
-  }
-
-  private dim(table: 'projects' | 'sessions', column: string, value: string): bigint {
-    const key = `${table}\0${value}`;
-    let id = this.knownDims.get(key);
-    if (id === undefined) {
-      id = hash64(key);
-      this.stmt(`INSERT OR IGNORE INTO ${table} (id, ${column}) VALUES (?, ?)`).run([id, value]);
-      this.knownDims.set(key, id);
-    }
-    return id;
-  }
-
-  private modelDim(raw: string, model: string): bigint {
-    const key = `models\0${raw}\0${model}`;
-    let id = this.knownDims.get(key);
-    if (id === undefined) {
-      id = hash64(`models\0${raw}`);
-      this.stmt('INSERT INTO models (id, raw, model) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET model = excluded.model').run([id, raw, model]);
-      this.knownDims.set(key, id);
-    }
-    return id;
-  }
-
-  private aliasesWithCopies(): Set<bigint> {
-    if (!this.copyAliases) {
-      this.copyAliases = new Set();
-      const s = this.db.prepare('SELECT DISTINCT alias FROM usage WHERE is_copy = 1 AND alias IS NOT NULL');
-      try {
-        while (s.step()) this.copyAliases.add(s.get(null, { useBigInt: true })[0] as bigint);
-      } finally {
-        s.free();
-      }
-    }
-    return this.copyAliases;
-  }
-
-  /**
-   * Inserts or improves rows. Returns how many rows changed (inserted, or replaced by a more
-   * complete copy). Call inside `transaction` for speed.
-   */
-  upsert(records: readonly PricedRecord[]): number {
-    let changed = 0;
-    const insert = this.stmt(`INSERT INTO usage (${USAGE_COLUMNS}) VALUES (${USAGE_COLUMNS.split(',').map(() => '?').join(',')}) ${UPSERT_USAGE_TAIL}`);
-    for (const r of records) {
-      const id = rowId(r.source, r.dedupeKey);
-      const alias = r.aliasKey ? hash64(`${r.source}\0${r.aliasKey}`) : null;
-      if (alias !== null && r.isCopy && this.stmt('SELECT 1 FROM usage WHERE alias = ? AND is_copy = 0 AND id != ? LIMIT 1').get([alias, id]).length) {
-        continue; // a replay of a request we already have
-      }
-      insert.run([
-        id,
-        r.source,
-        r.dedupeKey,
-        Math.round(r.ts),
-        this.dim('projects', 'path', r.project),
-        this.modelDim(r.modelRaw, r.model),
-        this.dim('sessions', 'session', r.sessionId),
-        r.inputTokens,
-        r.outputTokens,
-        r.cacheReadTokens,
-        r.cacheWriteTokens,
-        r.cacheWrite1hTokens,
-        r.reasoningTokens,
-        r.cost,
-        r.costSource,
-        r.reportedCost ?? null,
-        r.approximate ? 1 : 0,
-        alias,
-        r.isCopy ? 1 : 0,
-      ]);
-      changed += this.db.getRowsModified();
-      if (alias !== null && r.isCopy) this.aliasesWithCopies().add(alias);
-      else if (alias !== null && this.aliasesWithCopies().has(alias)) {
-        // The original arrived after its replayed copies: it replaces them.
-        this.stmt('UPDATE usage SET is_copy = 0 WHERE id = ? AND is_copy = 1').run([id]);
-        this.stmt('DELETE FROM usage WHERE alias = ? AND is_copy = 1 AND id != ?').run([alias, id]);
-        changed += this.db.getRowsModified();
-        this.aliasesWithCopies().delete(alias);
-      }
-    }
-    if (records.length) this.dirty = true;
-    return changed;
-  }
-
-  /** Number of stored requests. */
-  rowCount(): number {
-    return Number(this.db.exec('SELECT count(*) FROM usage')[0].values[0][0]);
-  }
-
-  // ---- per-file import cursors ----------------------------------------------------------
+  // ---- small reads ----------------------------------------------------------------------
 
   getCursor(file: string): FileCursor | undefined {
-    const row = this.stmt('SELECT size, mtime_ms, offset, head_hash, state FROM files WHERE path = ?').getAsObject([file]);
-    if (row.size === undefined || row.size === null) return undefined;
-    return {
-      size: Number(row.size),
-      mtimeMs: Number(row.mtime_ms),
-      offset: Number(row.offset),
-      headHash: String(row.head_hash),
-      state: row.state === null || row.state === undefined ? undefined : JSON.parse(String(row.state)),
-    };
+    return this.cat.getCursor(file);
   }
 
-  /** All cursors of one source, keyed by path (one query instead of one per file). */
   cursors(source: SourceId): Map<string, FileCursor> {
-    const out = new Map<string, FileCursor>();
-    const s = this.db.prepare('SELECT path, size, mtime_ms, offset, head_hash, state FROM files WHERE source = ?');
-    try {
-      s.bind([source]);
-      while (s.step()) {
-        const [p, size, mtime, offset, head, state] = s.get();
-        out.set(String(p), {
-          size: Number(size),
-          mtimeMs: Number(mtime),
-          offset: Number(offset),
-          headHash: String(head),
-          state: state === null ? undefined : JSON.parse(String(state)),
-        });
-      }
-    } finally {
-      s.free();
-    }
-    return out;
-  }
-
-  setCursor(source: SourceId, file: string, cursor: FileCursor, added: FileStats): void {
-    this.stmt(
-      `INSERT INTO files (path, source, size, mtime_ms, offset, head_hash, state, records, skipped, imported_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT(path) DO UPDATE SET source = excluded.source, size = excluded.size, mtime_ms = excluded.mtime_ms,
-         offset = excluded.offset, head_hash = excluded.head_hash, state = excluded.state,
-         records = CASE WHEN ? THEN excluded.records ELSE files.records + excluded.records END,
-         skipped = CASE WHEN ? THEN excluded.skipped ELSE files.skipped + excluded.skipped END,
-         imported_at = excluded.imported_at`,
-    ).run([
-      file,
-      source,
-      cursor.size,
-      cursor.mtimeMs,
-      cursor.offset,
-      cursor.headHash,
-      cursor.state === undefined ? null : JSON.stringify(cursor.state),
-      added.records,
-      added.skipped,
-      Date.now(),
-      added.reread ? 1 : 0,
-      added.reread ? 1 : 0,
-    ]);
-    this.dirty = true;
-  }
-
-  /**
-   * Records a source's last scan. A scan that found nothing new only moves `last_import`, which
-   * does not by itself make the file worth rewriting: it is saved with the next real change.
-   */
-  setSourceRun(info: SourceRunInfo): void {
-    const roots = JSON.stringify(info.roots);
-    const error = info.lastError ?? null;
-    const [prev] = this.db.exec('SELECT roots, files, last_error FROM source_runs WHERE source = ?', [info.source])[0]?.values ?? [];
-    this.stmt(
-      `INSERT INTO source_runs (source, roots, files, last_import, last_error) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT(source) DO UPDATE SET roots = excluded.roots, files = excluded.files, last_import = excluded.last_import, last_error = excluded.last_error`,
-    ).run([info.source, roots, info.files, info.lastImport, error]);
-    if (!prev || prev[0] !== roots || Number(prev[1]) !== info.files || prev[2] !== error) this.dirty = true;
-  }
-
-  // ---- re-pricing ---------------------------------------------------------------------
-
-  /**
-   * Prices every stored row again (after the price table or the user's overrides changed).
-   * Returns the number of rows whose cost or model changed.
-   */
-  reprice(price: (r: UsageRecord) => { model: string; cost: number; costSource: CostSource }, fingerprint?: string): number {
-    const rows: { id: unknown; rec: UsageRecord; modelId: unknown; cost: number; costSource: string; model: string }[] = [];
-    const s = this.db.prepare(
-      `SELECT u.id, u.source, u.ts, m.raw, m.model, u.model_id, u.input, u.output, u.cache_read, u.cache_write, u.cache_write_1h,
-              u.reasoning, u.reported_cost, u.cost, u.cost_source
-       FROM usage u JOIN models m ON m.id = u.model_id`,
-    );
-    try {
-      while (s.step()) {
-        const v = s.get(null, { useBigInt: true });
-        rows.push({
-          id: v[0],
-          modelId: v[5],
-          model: String(v[4]),
-          cost: Number(v[13]),
-          costSource: String(v[14]),
-          rec: {
-            source: String(v[1]) as SourceId,
-            dedupeKey: '',
-            ts: Number(v[2]),
-            project: '',
-            modelRaw: String(v[3]),
-            sessionId: '',
-            inputTokens: Number(v[6]),
-            outputTokens: Number(v[7]),
-            cacheReadTokens: Number(v[8]),
-            cacheWriteTokens: Number(v[9]),
-            cacheWrite1hTokens: Number(v[10]),
-            reasoningTokens: Number(v[11]),
-            reportedCost: v[12] === null ? undefined : Number(v[12]),
-          },
-        });
-      }
-    } finally {
-      s.free();
-    }
-    let changed = 0;
-    this.transaction(() => {
-      const upd = this.stmt('UPDATE usage SET cost = ?, cost_source = ? WHERE id = ?');
-      const updModel = this.stmt('UPDATE models SET model = ? WHERE id = ?');
-      const modelsDone = new Set<unknown>();
-      for (const row of rows) {
-        const p = price(row.rec);
-        if (p.cost !== row.cost || p.costSource !== row.costSource) {
-          upd.run([p.cost, p.costSource, row.id as bigint]);
-          changed++;
-        }
-        if (p.model !== row.model && !modelsDone.has(row.modelId)) {
-          updModel.run([p.model, row.modelId as bigint]);
-          modelsDone.add(row.modelId);
-          changed++;
-        }
-      }
-      if (fingerprint !== undefined) this.setMeta('price_fingerprint', fingerprint);
-    });
-    this.dirty = true;
-    return changed;
+    return this.cat.cursors(source);
   }
 
   getMeta(key: string): string | undefined {
-    const r = this.stmt('SELECT value FROM meta WHERE key = ?').get([key]);
-    return r.length ? String(r[0]) : undefined;
+    return this.cat.getMeta(key);
   }
 
-  setMeta(key: string, value: string): void {
-    this.stmt('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run([key, value]);
-    this.dirty = true;
+  /** This history's identity: changes when it is reset (or was moved aside as corrupt). */
+  epoch(): string {
+    return this.cat.getMeta('epoch') ?? '';
   }
 
-  // ---- saving and sharing the file ----------------------------------------------------
-
-  /** Saves if anything changed. Saves are serialised; the file lock keeps other processes out. */
-  save(): Promise<SaveResult> {
-    const run = this.saving.then(() => this.saveNow());
-    this.saving = run.catch(() => undefined);
-    return run;
+  rowCount(): number {
+    return this.cat.rowCount();
   }
 
-  /**
-   * Takes in rows another process saved since we last read the file, without writing.
-   * Cheap when the file has not changed (one stat).
-   */
-  async refreshFromDisk(): Promise<boolean> {
-    if (!this.file) return false;
-    const st = await statOrUndefined(this.file);
-    if (!st || sameStamp(stampOf(st), this.stamp)) return false;
-    const bytes = await fs.readFile(this.file);
-    const changedBefore = this.dirty;
-    this.mergeFrom(bytes);
-    this.stamp = stampOf(st);
-    // Merging disk rows into ours does not make us differ from disk unless we had unsaved rows.
-    this.dirty = changedBefore;
-    return true;
+  /** When any source was last scanned (in this process, or as stored). */
+  lastImport(): number | null {
+    const stored = this.cat.lastImport();
+    const scanned = this.scans.size ? Math.max(...this.scans.values()) : null;
+    return stored === null ? scanned : scanned === null ? stored : Math.max(stored, scanned);
   }
 
-  private async saveNow(): Promise<SaveResult> {
-    const file = this.file;
-    if (!file || !this.dirty) return { written: false, merged: false };
-    return withFileLock(`${file}.lock`, async () => {
-      let merged = false;
-      const st = await statOrUndefined(file);
-      if (st && !sameStamp(stampOf(st), this.stamp)) {
-        merged = this.mergeFrom(await fs.readFile(file));
-      }
-      this.dirty = false;
-      try {
-        const data = this.db.export();
-        await writeFileAtomic(file, data);
-        this.stamp = stampOf(await fs.stat(file));
-      } catch (e) {
-        this.dirty = true;
-        throw e;
-      }
-      return { written: true, merged };
-    });
+  lastScan(source: SourceId): number | undefined {
+    return this.scans.get(source) ?? this.cat.sourceRun(source)?.lastImport;
   }
 
-  /**
-   * Merges a database image (another process's save) into ours. If that image was reset
-   * after ours, it replaces ours instead (the user asked for the data to be wiped).
-   */
-  private mergeFrom(bytes: Uint8Array): boolean {
-    let other: Database;
-    try {
-      other = openValidated(this.SQL, bytes);
-    } catch (e) {
-      if (e instanceof NewerSchemaError) throw e;
-      // The file on disk is damaged; ours is intact and will replace it.
-      this.warnings.push(`The database file on disk was unreadable (${errorText(e)}); it was replaced by this window's copy.`);
-      return false;
-    }
-    const theirReset = Number(metaOf(other, 'reset_at') ?? 0);
-    const ourReset = Number(this.getMeta('reset_at') ?? 0);
-    if (theirReset > ourReset) {
-      this.resetStatements();
-      this.db.close();
-      this.db = other;
-      return true;
-    }
-    if (theirReset < ourReset) {
-      other.close(); // written before our reset: those rows were meant to be wiped
-      return false;
-    }
-    try {
-      this.resetStatements();
-      this.db.run('ATTACH DATABASE ? AS disk', [other.filename]);
-      try {
-        this.transaction(() => {
-          this.db.run('INSERT OR IGNORE INTO models SELECT * FROM disk.models');
-          this.db.run('INSERT OR IGNORE INTO projects SELECT * FROM disk.projects');
-          this.db.run('INSERT OR IGNORE INTO sessions SELECT * FROM disk.sessions');
-          this.db.run(`INSERT INTO usage (${USAGE_COLUMNS}) SELECT ${USAGE_COLUMNS} FROM disk.usage WHERE true ${UPSERT_USAGE_TAIL}`);
-          this.db.run('UPDATE usage SET is_copy = 0 WHERE is_copy = 1 AND id IN (SELECT id FROM disk.usage WHERE is_copy = 0)');
-          this.db.run(
-            'DELETE FROM usage WHERE is_copy = 1 AND alias IS NOT NULL AND EXISTS (SELECT 1 FROM usage o WHERE o.alias = usage.alias AND o.is_copy = 0)',
-          );
-          this.db.run(`INSERT INTO files SELECT * FROM disk.files WHERE true
-            ON CONFLICT(path) DO UPDATE SET source = excluded.source, size = excluded.size, mtime_ms = excluded.mtime_ms,
-              offset = excluded.offset, head_hash = excluded.head_hash, state = excluded.state, records = excluded.records,
-              skipped = excluded.skipped, imported_at = excluded.imported_at
-            WHERE excluded.imported_at > files.imported_at`);
-          this.db.run(`INSERT INTO source_runs SELECT * FROM disk.source_runs WHERE true
-            ON CONFLICT(source) DO UPDATE SET roots = excluded.roots, files = excluded.files, last_import = excluded.last_import,
-              last_error = excluded.last_error
-            WHERE excluded.last_import > source_runs.last_import`);
-          this.db.run(`INSERT OR IGNORE INTO meta SELECT * FROM disk.meta`);
-        });
-      } finally {
-        this.db.run('DETACH DATABASE disk');
-      }
-    } finally {
-      other.close();
-    }
-    this.dirty = true;
-    return true;
-  }
-
-  /** Wipes all usage (the user's "Reset Data"). Other processes adopt the empty file on their next save. */
-  async reset(): Promise<void> {
-    this.resetStatements();
-    this.db.close();
-    this.db = createFresh(this.SQL);
-    this.setMeta('reset_at', String(Date.now()));
-    this.dirty = true;
-    if (!this.file) return;
-    const file = this.file;
-    await withFileLock(`${file}.lock`, async () => {
-      this.dirty = false;
-      await writeFileAtomic(file, this.db.export());
-      this.stamp = stampOf(await fs.stat(file));
-    });
-  }
-
-  /** Size of the database image in bytes (what a save writes). */
+  /** Bytes the store keeps in memory: the catalog and the loaded months. */
   byteSize(): number {
-    const pages = Number(this.db.exec('PRAGMA page_count')[0].values[0][0]);
-    const size = Number(this.db.exec('PRAGMA page_size')[0].values[0][0]);
-    return pages * size;
+    let n = this.cat.byteSize();
+    for (const l of this.loaded.values()) n += l.part.byteSize();
+    return n;
   }
 
-  close(): void {
-    this.resetStatements();
-    this.db.close();
+  /** A stamp of the files on disk: changes with every write by any process. */
+  async diskStamp(): Promise<string> {
+    if (!this.paths) return '';
+    const [c, j] = await Promise.all([stampOf(this.paths.catalog), stampOf(this.paths.journal)]);
+    return JSON.stringify([c, j]);
   }
-}
 
-export function rowId(source: SourceId, dedupeKey: string): bigint {
-  return hash64(`${source}\0${dedupeKey}`);
-}
-
-class NewerSchemaError extends Error {}
-
-/**
- * The database lives in sql.js's in-memory file system, where a rollback journal file only
- * costs copying (every transaction wrote its pages twice); an in-memory journal still rolls back.
- */
-function tune(db: Database): Database {
-  db.run('PRAGMA journal_mode = MEMORY');
-  return db;
-}
-
-function createFresh(SQL: SqlJsStatic): Database {
-  const db = tune(new SQL.Database());
-  migrate(db);
-  db.run("INSERT INTO meta (key, value) VALUES ('created_at', ?)", [String(Date.now())]);
-  return db;
-}
-
-/** Opens an image, checks it really is a usage database, and migrates it. Throws if not. */
-function openValidated(SQL: SqlJsStatic, bytes: Uint8Array): Database {
-  if (bytes.length < 100 || Buffer.from(bytes.subarray(0, 16)).toString('latin1') !== SQLITE_MAGIC) {
-    throw new Error('not an SQLite database');
-  }
-  const db = new SQL.Database(bytes);
-  try {
-    tune(db);
-    const version = userVersion(db);
-    if (version > SCHEMA_VERSION) {
-      throw new NewerSchemaError(`The usage database was written by a newer version of AI Usage Dashboard (schema ${version}); update the extension or CLI.`);
+  /** Closes the store. Uncommitted large writes are folded first. */
+  async close(): Promise<void> {
+    try {
+      await this.finishWrites();
+    } finally {
+      this.closeMonths();
+      this.cat.close();
     }
-    db.exec('SELECT count(*) FROM sqlite_master');
-    if (version > 0) db.exec('SELECT id FROM usage LIMIT 1');
-    migrate(db);
-    return db;
-  } catch (e) {
-    db.close();
-    throw e;
   }
 }
 
-function metaOf(db: Database, key: string): string | undefined {
-  const r = db.exec('SELECT value FROM meta WHERE key = ?', [key]);
-  return r.length ? String(r[0].values[0][0]) : undefined;
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
+export { monthOf };

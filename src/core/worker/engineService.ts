@@ -1,6 +1,7 @@
 // Everything the engine worker does, without the worker plumbing (so plain-Node tests can drive
-// it): owns the UsageStore, imports, answers queries, saves (debounced) and takes in what other
-// windows saved. Writes (import, re-price, reset, API records, merges) run one at a time.
+// it): owns the UsageStore, imports, answers queries, and takes in what other windows stored.
+// Writes (import, re-price, reset, API records, taking in others' changes) run one at a time;
+// queries run as they come (the dashboard and the badge read only the catalog's rollups).
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { badgeSummary } from '../queries/badge';
@@ -11,7 +12,9 @@ import type { Importer } from '../importers/types';
 import type { UsageRecord } from '../model';
 import type { PriceOverrides } from '../pricing';
 import { dashboardData, filterOfView, resolveRange } from '../queries/dashboard';
-import { filterOptions, page, totals } from '../queries/queries';
+import { totals } from '../queries/aggregate';
+import { filterOptions } from '../queries/filterOptions';
+import { orderedRows, page } from '../queries/tablePages';
 import type { PageRequest, TableSort, ViewQuery } from '../queries/types';
 import { describeSources } from '../engine/sourceStatus';
 import { UsageStore } from '../store/usageStore';
@@ -39,12 +42,13 @@ export interface EngineServiceOptions {
   importers?: readonly Importer[];
   /** The bundled parse worker (see engine/parsePool.ts); without it every file is read on this thread. */
   parseWorkerFile?: string;
-  saveDelayMs?: number;
+  /** How often to look for what other processes stored (two stats when nothing changed). */
   refreshIntervalMs?: number;
+  /** After this long without a write, fold the journal if it has grown (see UsageStore.foldIfIdle). */
+  idleFoldMs?: number;
 }
 
 const PRICE_FINGERPRINT = 'price_fingerprint';
-const EXPORT_PAGE = 1000;
 
 /**
  * The same importer, but each file is read on a fresh turn of the event loop, so calls that
@@ -75,8 +79,8 @@ export class EngineService {
   /** The tail of the write queue: each write waits for the one before. */
   private writes: Promise<unknown> = Promise.resolve();
   private pendingImport: Promise<ImportSummary> | undefined;
-  private saveTimer: NodeJS.Timeout | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
   private warningsSeen = 0;
   private disposed = false;
 
@@ -130,73 +134,59 @@ export class EngineService {
     while (this.warningsSeen < this.store.warnings.length) this.emit({ type: 'warning', message: this.store.warnings[this.warningsSeen++] });
   }
 
-  private lastImport(): number | null {
-    const v = this.store.database.exec('SELECT MAX(last_import) FROM source_runs')[0]?.values[0][0];
-    return v === null || v === undefined ? null : Number(v);
-  }
-
   private changed(reason: string): void {
-    this.scheduleSave();
-    this.emit({ type: 'dataChanged', lastImport: this.lastImport(), reason });
+    this.reportWarnings();
+    this.emit({ type: 'dataChanged', lastImport: this.store.lastImport(), reason });
   }
 
-  // ---- saving and sharing -----------------------------------------------------------
+  // ---- sharing the store ------------------------------------------------------------
 
-  private scheduleSave(): void {
-    if (this.saveTimer || this.disposed) return;
-    // Not reset by later changes: a steady trickle of appends still saves every saveDelayMs.
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = undefined;
-      void this.save();
-    }, this.opts.saveDelayMs ?? 1500);
-  }
-
-  private save(): Promise<void> {
-    return this.exclusive(async () => {
-      try {
-        const r = await this.store.save();
-        this.reportWarnings();
-        if (r.merged) this.emit({ type: 'dataChanged', lastImport: this.lastImport(), reason: 'merged rows another window saved' });
-      } catch (e) {
-        this.emit({ type: 'warning', message: `Saving the usage database failed: ${message(e)}. It will be retried.` });
-        this.scheduleSave();
-      }
-    });
+  /** Folds the journal once writes have paused for a while (the next write resets the clock). */
+  private scheduleIdleFold(): void {
+    if (this.disposed) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      void this.exclusive(async () => {
+        try {
+          await this.store.foldIfIdle();
+        } catch (e) {
+          this.emit({ type: 'log', message: `Folding the usage journal failed: ${message(e)}; it will be retried.` });
+        }
+      });
+    }, this.opts.idleFoldMs ?? 60_000);
+    this.idleTimer.unref?.();
   }
 
   private refreshFromDisk(): Promise<void> {
     return this.exclusive(async () => {
       try {
-        if (await this.store.refreshFromDisk()) {
-          this.reportWarnings();
-          this.emit({ type: 'dataChanged', lastImport: this.lastImport(), reason: 'another window saved' });
-        }
+        if (await this.store.sync()) this.changed('another window stored usage');
       } catch (e) {
-        this.emit({ type: 'log', message: `Reading the database another window saved failed: ${message(e)}` });
+        this.emit({ type: 'log', message: `Reading what another window stored failed: ${message(e)}` });
       }
     });
   }
 
   // ---- writes -------------------------------------------------------------------------
 
-  private repriceIfStale(reason: string): number | null {
+  private async repriceIfStale(reason: string): Promise<number | null> {
     const stored = this.store.getMeta(PRICE_FINGERPRINT);
     if (stored === this.pricer.fingerprint) return null;
     if (this.store.rowCount() === 0) {
-      this.store.setMeta(PRICE_FINGERPRINT, this.pricer.fingerprint);
+      await this.store.write({ meta: { [PRICE_FINGERPRINT]: this.pricer.fingerprint } });
       return null;
     }
-    const changed = this.store.reprice((r) => this.pricer.price(r), this.pricer.fingerprint);
+    const changed = await this.store.reprice((r) => this.pricer.price(r), this.pricer.fingerprint);
     this.emit({ type: 'log', message: `Re-priced ${this.store.rowCount()} rows (${reason}); ${changed} changed.` });
     this.changed('re-priced');
     return changed;
   }
 
   private configure(config: EngineConfig): Promise<{ repriced: number | null }> {
-    return this.exclusive(() => {
+    return this.exclusive(async () => {
       this.config = config;
       this.pricer = this.opts.makePricer(config.priceOverrides);
-      return { repriced: this.repriceIfStale('the price overrides changed') };
+      return { repriced: await this.repriceIfStale('the price overrides changed') };
     });
   }
 
@@ -207,6 +197,8 @@ export class EngineService {
       this.pendingImport = undefined; // from here on, a new request needs a new run
       this.emit({ type: 'importState', importing: true, error: null });
       try {
+        // Take in what others stored first: their cursors may make this import find nothing to read.
+        const synced = await this.store.sync();
         const disabled = new Set(this.config.disabledSources);
         const report = await runImport(this.store, {
           ctx: this.config.ctx,
@@ -216,9 +208,9 @@ export class EngineService {
           parseWorkerFile: this.opts.parseWorkerFile,
         });
         const summary = summariseImport(report);
-        if (this.store.getMeta(PRICE_FINGERPRINT) === undefined) this.store.setMeta(PRICE_FINGERPRINT, this.pricer.fingerprint);
-        if (summary.newRows || summary.changedRows) this.changed(`import (${reason})`);
-        else this.scheduleSave(); // cursors and source runs moved on
+        if (this.store.getMeta(PRICE_FINGERPRINT) === undefined) await this.store.write({ meta: { [PRICE_FINGERPRINT]: this.pricer.fingerprint } });
+        if (summary.newRows || summary.changedRows || synced) this.changed(`import (${reason})`);
+        this.scheduleIdleFold();
         this.emit({ type: 'importState', importing: false, error: summary.errors[0] ?? null });
         return summary;
       } catch (e) {
@@ -230,18 +222,20 @@ export class EngineService {
     return run;
   }
 
+  /** Stores API-recorded usage; resolves once it is on disk (no log can bring it back). */
   private recordUsage(records: UsageRecord[]): Promise<{ changed: number }> {
-    return this.exclusive(() => {
+    return this.exclusive(async () => {
       const priced = records.map((r) => ({ ...r, ...this.pricer.price(r) }));
-      const changed = this.store.transaction(() => this.store.upsert(priced));
+      const changed = await this.store.write({ rows: priced }, { durable: true });
       if (changed) this.changed('usage recorded through the API');
+      this.scheduleIdleFold();
       return { changed };
     });
   }
 
   private reprice(): Promise<{ changed: number; rows: number }> {
-    return this.exclusive(() => {
-      const changed = this.store.reprice((r) => this.pricer.price(r), this.pricer.fingerprint);
+    return this.exclusive(async () => {
+      const changed = await this.store.reprice((r) => this.pricer.price(r), this.pricer.fingerprint);
       this.changed('re-priced');
       return { changed, rows: this.store.rowCount() };
     });
@@ -250,7 +244,7 @@ export class EngineService {
   private reset(): Promise<null> {
     return this.exclusive(async () => {
       await this.store.reset();
-      this.store.setMeta(PRICE_FINGERPRINT, this.pricer.fingerprint);
+      await this.store.write({ meta: { [PRICE_FINGERPRINT]: this.pricer.fingerprint } });
       this.changed('reset');
       return null;
     });
@@ -263,45 +257,45 @@ export class EngineService {
     return { filter, sort: sort.column, dir: sort.dir, offset, limit };
   }
 
-  /** Writes every row of the view, a page at a time, inside the write queue so no import shifts the pages. */
-  private exportRows(req: ExportRequest): Promise<{ rows: number; text?: string }> {
-    return this.exclusive(async () => {
-      const chunks: string[] = [];
-      const tmp = req.file ? `${req.file}.${process.pid}.tmp` : undefined;
-      const handle = tmp ? await fs.open(tmp, 'w') : undefined;
-      const write = async (s: string) => {
-        if (handle) await handle.write(s);
-        else chunks.push(s);
-      };
-      let rows = 0;
-      try {
-        await write(req.format === 'csv' ? CSV_HEADER : '[');
-        for (let offset = 0; ; offset += EXPORT_PAGE) {
-          const p = page(this.store.database, this.pageRequest(req.view, req.timeZone, req.now, req.sort, offset, EXPORT_PAGE));
-          if (!p.rows.length) break;
-          const text =
-            req.format === 'csv'
-              ? p.rows.map((r) => csvRow(r, req.timeZone)).join('')
-              : p.rows.map((r, i) => `${rows + i ? ',' : ''}\n  ${JSON.stringify(jsonRow(r))}`).join('');
-          await write(text);
-          rows += p.rows.length;
-          if (p.rows.length < EXPORT_PAGE) break;
-        }
-        if (req.format === 'json') await write(rows ? '\n]\n' : ']\n');
-        if (handle && tmp && req.file) {
-          await handle.sync();
-          await handle.close();
-          await fs.rename(tmp, req.file);
-        }
-      } catch (e) {
-        if (handle) {
-          await handle.close().catch(() => undefined);
-          await fs.rm(tmp!, { force: true });
-        }
-        throw e;
+  /**
+   * Writes every row of the view in the table's order. It streams month by month outside the
+   * write queue (imports go on meanwhile); each month is read by keyset, so rows stored during
+   * the export never shift it (see orderedRows).
+   */
+  private async exportRows(req: ExportRequest): Promise<{ rows: number; text?: string }> {
+    const chunks: string[] = [];
+    const tmp = req.file ? `${req.file}.${process.pid}.tmp` : undefined;
+    const handle = tmp ? await fs.open(tmp, 'w') : undefined;
+    const write = async (s: string) => {
+      if (handle) await handle.write(s);
+      else chunks.push(s);
+    };
+    let rows = 0;
+    try {
+      await write(req.format === 'csv' ? CSV_HEADER : '[');
+      const filter = filterOfView(req.view, resolveRange(req.view.range, req.now, req.timeZone));
+      for await (const batch of orderedRows(this.store, filter, req.sort.column, req.sort.dir)) {
+        const text =
+          req.format === 'csv'
+            ? batch.map((r) => csvRow(r, req.timeZone)).join('')
+            : batch.map((r, i) => `${rows + i ? ',' : ''}\n  ${JSON.stringify(jsonRow(r))}`).join('');
+        await write(text);
+        rows += batch.length;
       }
-      return req.file ? { rows } : { rows, text: chunks.join('') };
-    });
+      if (req.format === 'json') await write(rows ? '\n]\n' : ']\n');
+      if (handle && tmp && req.file) {
+        await handle.sync();
+        await handle.close();
+        await fs.rename(tmp, req.file);
+      }
+    } catch (e) {
+      if (handle) {
+        await handle.close().catch(() => undefined);
+        await fs.rm(tmp!, { force: true });
+      }
+      throw e;
+    }
+    return req.file ? { rows } : { rows, text: chunks.join('') };
   }
 
   private async watchRoots(): Promise<{ path: string; isDirectory: boolean }[]> {
@@ -333,42 +327,38 @@ export class EngineService {
       importNow: (x) => this.importNow(x.reason),
       recordUsage: (x) => this.recordUsage(x.records),
       initData: (x) => ({
-        options: filterOptions(this.store.database),
-        workspaceHasUsage: x.workspaceFolders.length > 0 && totals(this.store.database, { projects: x.workspaceFolders }).messages > 0,
-        lastImport: this.lastImport(),
+        options: filterOptions(this.store.catalog),
+        workspaceHasUsage: x.workspaceFolders.length > 0 && totals(this.store.catalog, { projects: x.workspaceFolders }).messages > 0,
+        lastImport: this.store.lastImport(),
       }),
-      filterOptions: () => filterOptions(this.store.database),
-      dashboard: (x) => dashboardData(this.store.database, x.view, x.timeZone, x.now),
-      page: (x) => page(this.store.database, this.pageRequest(x.view, x.timeZone, x.now, x.sort, x.offset, x.limit)),
+      filterOptions: () => filterOptions(this.store.catalog),
+      dashboard: (x) => dashboardData(this.store.catalog, x.view, x.timeZone, x.now),
+      page: (x) => page(this.store, this.pageRequest(x.view, x.timeZone, x.now, x.sort, x.offset, x.limit)),
       exportRows: (x) => this.exportRows(x),
       sources: () => {
         const disabled = new Set(this.config.disabledSources);
         return describeSources(this.store, this.importers, this.config.ctx, (s) => !disabled.has(s));
       },
-      badge: (q) => badgeSummary(this.store.database, q, this.lastImport()),
+      badge: (q) => badgeSummary(this.store.catalog, q, this.store.lastImport()),
       watchRoots: () => this.watchRoots(),
       reprice: () => this.reprice(),
       reset: () => this.reset(),
-      flush: async () => {
-        clearTimeout(this.saveTimer);
-        this.saveTimer = undefined;
-        await this.save();
+      flush: () => this.exclusive(async () => {
+        await this.store.finishWrites();
         return null;
-      },
+      }),
       info: () => ({ dbFile: this.opts.dbFile, rows: this.store.rowCount(), bytes: this.store.byteSize(), warnings: [...this.store.warnings] }),
     };
     const fn = impl[method] as (p: ParamsOf<M>) => Promise<ResultOf<M>> | ResultOf<M>;
     return fn(p);
   }
 
-  /** Saves what is unsaved and stops the timers. */
+  /** Stops the timers and closes the store once the writes in progress are done. */
   async dispose(): Promise<void> {
-    clearTimeout(this.saveTimer);
+    clearTimeout(this.idleTimer);
     clearInterval(this.refreshTimer);
-    this.saveTimer = undefined;
-    await this.save();
-    await this.writes;
+    await this.exclusive(() => undefined);
     this.disposed = true;
-    this.store.close();
+    await this.store.close();
   }
 }

@@ -19,8 +19,7 @@ export function startEngineWorker(port: MessagePort, data: EngineWorkerData): vo
     parseWorkerFile: data.parseWorkerFile,
     emit: (event) => post({ kind: 'event', event }),
     makePricer: (overrides: PriceOverrides) => new Pricer(overrides),
-    saveDelayMs: data.saveDelayMs,
-    refreshIntervalMs: data.refreshIntervalMs ?? 15_000,
+    refreshIntervalMs: data.refreshIntervalMs ?? 1_000,
   });
   // A database that cannot be opened at all (e.g. written by a newer version) fails every call
   // with the reason, rather than crashing the worker in a restart loop.

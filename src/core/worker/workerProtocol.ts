@@ -24,10 +24,8 @@ export interface EngineWorkerData {
   /** The bundled parse worker, for reading big imports on several threads. */
   parseWorkerFile?: string;
   config: EngineConfig;
-  /** How often to take in rows another window saved (ms). */
+  /** How often to look for rows another window stored (ms): two stats when nothing changed. */
   refreshIntervalMs?: number;
-  /** Debounce of saves after a change (ms). */
-  saveDelayMs?: number;
 }
 
 export interface ImportSummary {

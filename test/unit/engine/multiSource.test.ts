@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { runImport } from '../../../src/core/engine/runImport';
 import type { SourceContext } from '../../../src/core/importers/types';
 import { Pricer } from '../../../src/core/pricing';
-import { groupBy, totals } from '../../../src/core/queries/queries';
+import { groupBy, totals } from '../../../src/core/queries/aggregate';
 import { UsageStore } from '../../../src/core/store/usageStore';
 import { tempDir } from '../../support/tempDir';
 
@@ -147,7 +147,7 @@ describe('several sources at once', () => {
     const report = await runImport(store, { ctx, pricer: new Pricer() });
     assert.deepEqual(report.errors, []);
 
-    const bySource = Object.fromEntries(groupBy(store.database, {}, 'source').map((g) => [g.key, g]));
+    const bySource = Object.fromEntries(groupBy(store.catalog, {}, 'source').map((g) => [g.key, g]));
     const counts = Object.fromEntries(Object.entries(bySource).map(([k, g]) => [k, g.messages]));
     assert.deepEqual(counts, {
       'claude-code': 1, // two roots, two streamed lines: one request
@@ -174,7 +174,7 @@ describe('several sources at once', () => {
     assert.equal(bySource.cline.cost, 0.0213);
     assert.equal(bySource['aider-desk'].cost, 0.0213417);
 
-    const all = totals(store.database, {});
+    const all = totals(store.catalog, {});
     const sum = (k: 'messages' | 'totalTokens' | 'cost') => Object.values(bySource).reduce((a, g) => a + g[k], 0);
     assert.equal(all.messages, 10);
     assert.equal(all.messages, sum('messages'));
@@ -186,6 +186,6 @@ describe('several sources at once', () => {
     assert.equal(again.newRows, 0);
     assert.equal(again.changedRows, 0);
     assert.equal(again.bytesRead, 0);
-    assert.equal(totals(store.database, {}).messages, 10);
+    assert.equal(totals(store.catalog, {}).messages, 10);
   });
 });

@@ -9,7 +9,7 @@ import { claudeCodeImporter } from '../../../src/core/importers/claudeCode';
 import { codexImporter } from '../../../src/core/importers/codex';
 import type { SourceContext } from '../../../src/core/importers/types';
 import { Pricer } from '../../../src/core/pricing';
-import { groupBy, series } from '../../../src/core/queries/queries';
+import { groupBy, series } from '../../../src/core/queries/aggregate';
 import { UsageStore } from '../../../src/core/store/usageStore';
 import { tempDir } from '../../support/tempDir';
 
@@ -46,10 +46,10 @@ async function corpus(home: string): Promise<SourceContext> {
 }
 
 const snapshot = (s: UsageStore) => ({
-  days: series(s.database, {}, 'day', 'UTC'),
-  models: groupBy(s.database, {}, 'model'),
-  projects: groupBy(s.database, {}, 'project'),
-  skipped: s.database.exec('SELECT SUM(skipped), COUNT(*) FROM files')[0].values[0],
+  days: series(s.catalog, {}, 'day', 'UTC'),
+  models: groupBy(s.catalog, {}, 'model'),
+  projects: groupBy(s.catalog, {}, 'project'),
+  skipped: s.catalog.all('SELECT SUM(skipped), COUNT(*) FROM files')[0],
 });
 
 describe('parsing on worker threads', () => {

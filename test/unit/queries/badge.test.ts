@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { badgeRange, badgeSummary, badgeText, badgeTooltip, type BadgeSummary } from '../../../src/core/queries/badge';
-import { UsageStore } from '../../../src/core/store/usageStore';
-import { rec } from '../../support/records';
+import { rec, storeWith } from '../../support/records';
 
 const NOW = Date.UTC(2026, 7, 20, 15); // Thursday 20 Aug 2026, 15:00 UTC
 
@@ -31,24 +30,21 @@ describe('badge', () => {
 
   describe('badgeSummary', () => {
     it('sums the period for the workspace projects only, with today, the month and top models', async () => {
-      const store = await UsageStore.inMemory();
-      store.transaction(() =>
-        store.upsert([
+      const store = await storeWith([
           rec({ dedupeKey: 'a', ts: Date.UTC(2026, 7, 20, 9), project: '/w/app', cost: 1.5, model: 'sonnet', modelRaw: 'sonnet' }),
           rec({ dedupeKey: 'b', ts: Date.UTC(2026, 7, 20, 10), project: '/w/app/sub', cost: 0.5, model: 'opus', modelRaw: 'opus' }),
           rec({ dedupeKey: 'c', ts: Date.UTC(2026, 7, 20, 11), project: '/w/other', cost: 10, model: 'opus', modelRaw: 'opus' }),
           rec({ dedupeKey: 'd', ts: Date.UTC(2026, 7, 2, 11), project: '/w/app', cost: 2, model: 'sonnet', modelRaw: 'sonnet' }),
           rec({ dedupeKey: 'e', ts: Date.UTC(2026, 7, 20, 12), project: '/w/app', cost: 0, costSource: 'unpriced', model: 'mystery', modelRaw: 'mystery' }),
-        ]),
-      );
-      const s = badgeSummary(store.database, { period: 'today', projects: ['/w/app'], timeZone: 'UTC', now: NOW }, 123);
+        ]);
+      const s = badgeSummary(store.catalog, { period: 'today', projects: ['/w/app'], timeZone: 'UTC', now: NOW }, 123);
       assert.deepEqual(s.current, { cost: 2, messages: 3, unpriced: 1 });
       assert.deepEqual(s.today, s.current);
       assert.deepEqual(s.thisMonth, { cost: 4, messages: 4, unpriced: 1 });
       assert.deepEqual(s.topModels.map((m) => m.model), ['sonnet', 'opus', 'mystery']);
       assert.equal(s.scoped, true);
       assert.equal(s.lastImport, 123);
-      const all = badgeSummary(store.database, { period: 'today', projects: [], timeZone: 'UTC', now: NOW }, null);
+      const all = badgeSummary(store.catalog, { period: 'today', projects: [], timeZone: 'UTC', now: NOW }, null);
       assert.equal(all.current.cost, 12);
       assert.equal(all.scoped, false);
     });

@@ -10,6 +10,8 @@ const row: TableRow = {
   modelRaw: 'claude-sonnet-4-5-20250929',
   source: 'claude-code',
   sessionId: 's1',
+  branch: 'main',
+  requests: 1,
   inputTokens: 10,
   outputTokens: 100,
   cacheReadTokens: 1000,

@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { dashboardData, rangeLabel, resolveRange } from '../../../src/core/queries/dashboard';
-import { UsageStore } from '../../../src/core/store/usageStore';
-import { rec } from '../../support/records';
+import { rec, storeWith } from '../../support/records';
 
 describe('dashboard ranges', () => {
   // 2026-11-29 01:30 UTC: still Nov 28 in New York.
@@ -35,12 +34,11 @@ describe('dashboard ranges', () => {
   });
 
   it('answers the whole dashboard with a previous-period comparison', async () => {
-    const s = await UsageStore.inMemory();
-    s.upsert([
+    const s = await storeWith([
       rec({ dedupeKey: 'now', ts: Date.UTC(2026, 10, 28, 12), cost: 2 }),
       rec({ dedupeKey: 'before', ts: Date.UTC(2026, 10, 20, 12), cost: 1 }),
     ]);
-    const d = dashboardData(s.database, { projects: [], range: { preset: '7d' }, models: [], sources: [], granularity: 'day' }, 'UTC', now);
+    const d = dashboardData(s.catalog, { projects: [], range: { preset: '7d' }, models: [], sources: [], granularity: 'day' }, 'UTC', now);
     assert.equal(d.totals.cost, 2);
     assert.equal(d.previousTotals!.cost, 1);
     assert.deepEqual(d.series.map((p) => p.key), ['2026-11-28']);

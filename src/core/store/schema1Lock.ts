@@ -1,5 +1,6 @@
-// An advisory lock between processes (VS Code windows, the CLI) sharing one database file.
-// It only guards the short reload-merge-write of a save, so waits are brief.
+// The lock file versions before the partitioned store (schema 1) take around a save. It is held
+// only while a schema-1 database is moved into the new layout, so an older window still running
+// cannot write the old file in the middle (lock.ts is the store's own lock).
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 

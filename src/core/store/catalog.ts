@@ -1,0 +1,475 @@
+// The catalog database: everything except the requests themselves. Dimensions (as small ids with
+// running totals), the 15-minute rollups every chart and total is answered from, import cursors,
+// source runs, the list of month files, and the change log team sync reads.
+import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
+import type { FileCursor, SourceId } from '../model';
+import { monthOf, monthStart, type Month } from './partition';
+import { CATALOG_SCHEMA, createCatalogSchema, tune, userVersion } from './schema';
+import { COST_SOURCE_MASK, FLAG_APPROXIMATE } from './storedRow';
+
+export const SLOT_MS = 15 * 60 * 1000;
+const CACHE_KIB = 4096;
+
+export interface SourceRunInfo {
+  source: SourceId;
+  roots: { path: string; found: boolean }[];
+  files: number;
+  lastImport: number;
+  lastError?: string;
+}
+
+export interface FileStats {
+  records: number;
+  skipped: number;
+  /** The file was read again from the start: these counts replace the stored ones instead of adding to them. */
+  reread?: boolean;
+}
+
+/** What a row contributes to its rollup: the key dimensions and the sums. */
+export interface RollupInput {
+  slot: number;
+  project: number;
+  model: number;
+  source: number;
+  branch: number;
+  requests: number;
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  cacheWrite1h: number;
+  reasoning: number;
+  cost: number;
+  flags: number;
+}
+
+const DELTA_FIELDS = 13; // rows, requests, input, output, cache_read, cache_write, cache_write_1h, reasoning, cost, reported_cost, unpriced, approximate
+type Delta = number[];
+
+export class NewerSchemaError extends Error {}
+
+export class Catalog {
+  private statements = new Map<string, Statement>();
+  private readonly dimIds = new Map<string, number>();
+  private deltas = new Map<string, Delta>();
+  private touchedSlots = new Set<number>();
+  private dimTotals = new Map<string, [number, number, number]>();
+  private sessionSpans = new Map<number, [number, number]>();
+  private monthRows = new Map<Month, number>();
+
+  private constructor(private db: Database) {}
+
+  static create(SQL: SqlJsStatic): Catalog {
+    const db = tune(new SQL.Database(), CACHE_KIB);
+    createCatalogSchema(db);
+    return new Catalog(db);
+  }
+
+  /** Opens a catalog image; throws NewerSchemaError for a newer schema, another Error for anything unreadable. */
+  static load(SQL: SqlJsStatic, bytes: Uint8Array): Catalog {
+    const db = new SQL.Database(bytes);
+    try {
+      tune(db, CACHE_KIB);
+      const version = userVersion(db);
+      if (version > CATALOG_SCHEMA) {
+        throw new NewerSchemaError(`The usage database was written by a newer version of AI Usage Dashboard (schema ${version}); update the extension or CLI.`);
+      }
+      if (version !== CATALOG_SCHEMA) throw new Error(`unexpected catalog schema ${version}`);
+      db.exec('SELECT slot FROM rollup LIMIT 1');
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    return new Catalog(db);
+  }
+
+  get database(): Database {
+    return this.db;
+  }
+
+  stmt(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  all(sql: string, params: SqlValue[] = []): SqlValue[][] {
+    const s = this.db.prepare(sql);
+    try {
+      s.bind(params);
+      const out: SqlValue[][] = [];
+      while (s.step()) out.push(s.get());
+      return out;
+    } finally {
+      s.free();
+    }
+  }
+
+  one(sql: string, params: SqlValue[] = []): SqlValue[] | undefined {
+    const s = this.stmt(sql);
+    try {
+      s.bind(params);
+      return s.step() ? s.get() : undefined;
+    } finally {
+      s.reset();
+    }
+  }
+
+  /** Opens a write transaction; rollups and totals accumulate in memory until `commit`. */
+  begin(): void {
+    this.db.run('BEGIN');
+  }
+
+  commit(): void {
+    this.flush();
+    this.db.run('COMMIT');
+  }
+
+  rollback(): void {
+    this.db.run('ROLLBACK');
+    this.dimIds.clear(); // may name rows the rollback removed
+    this.deltas.clear();
+    this.touchedSlots.clear();
+    this.dimTotals.clear();
+    this.sessionSpans.clear();
+    this.monthRows.clear();
+    this.changeVersion = undefined;
+  }
+
+  transaction<T>(fn: () => T): T {
+    this.begin();
+    try {
+      const out = fn();
+      this.commit();
+      return out;
+    } catch (e) {
+      this.rollback();
+      throw e;
+    }
+  }
+
+  // ---- dimensions ---------------------------------------------------------------------
+
+  private dim(table: 'sources' | 'projects' | 'branches', column: string, value: string): number {
+    const key = `${table}\0${value}`;
+    let id = this.dimIds.get(key);
+    if (id === undefined) {
+      const found = this.one(`SELECT id FROM ${table} WHERE ${column} = ?`, [value]);
+      if (found) id = Number(found[0]);
+      else {
+        this.stmt(`INSERT INTO ${table} (${column}) VALUES (?)`).run([value]);
+        id = Number(this.one('SELECT last_insert_rowid()')![0]);
+      }
+      this.dimIds.set(key, id);
+    }
+    return id;
+  }
+
+  /** A stored source's or project's id, without creating one. */
+  knownId(table: 'sources' | 'projects', value: string): number | undefined {
+    const r = this.one(`SELECT id FROM ${table} WHERE ${table === 'sources' ? 'name' : 'path'} = ?`, [value]);
+    return r ? Number(r[0]) : undefined;
+  }
+
+  sourceId(source: string): number {
+    return this.dim('sources', 'name', source);
+  }
+
+  projectId(path: string): number {
+    return this.dim('projects', 'path', path);
+  }
+
+  branchId(name: string): number {
+    return name ? this.dim('branches', 'name', name) : 0;
+  }
+
+  /** A raw model id's row; its normalised id and price fallback follow the latest pricing. */
+  modelId(raw: string, model: string, pricedAs: string | null): number {
+    const key = `models\0${raw}\0${model}\0${pricedAs ?? ''}`;
+    let id = this.dimIds.get(key);
+    if (id === undefined) {
+      const found = this.one('SELECT id, model, priced_as FROM models WHERE raw = ?', [raw]);
+      if (found) {
+        id = Number(found[0]);
+        if (found[1] !== model || found[2] !== pricedAs) this.stmt('UPDATE models SET model = ?, priced_as = ? WHERE id = ?').run([model, pricedAs, id]);
+      } else {
+        this.stmt('INSERT INTO models (raw, model, priced_as) VALUES (?, ?, ?)').run([raw, model, pricedAs]);
+        id = Number(this.one('SELECT last_insert_rowid()')![0]);
+      }
+      this.dimIds.set(key, id);
+    }
+    return id;
+  }
+
+  /** A session's id; its time bounds widen to include `ts` (written with the transaction). */
+  sessionId(session: string, ts: number): number {
+    const key = `sessions\0${session}`;
+    let id = this.dimIds.get(key);
+    if (id === undefined) {
+      const found = this.one('SELECT id FROM sessions WHERE session = ?', [session]);
+      if (found) id = Number(found[0]);
+      else {
+        this.stmt('INSERT INTO sessions (session, first_ts, last_ts) VALUES (?, ?, ?)').run([session, ts, ts]);
+        id = Number(this.one('SELECT last_insert_rowid()')![0]);
+      }
+      this.dimIds.set(key, id);
+    }
+    const b = this.sessionSpans.get(id);
+    if (!b) this.sessionSpans.set(id, [ts, ts]);
+    else {
+      if (ts < b[0]) b[0] = ts;
+      if (ts > b[1]) b[1] = ts;
+    }
+    return id;
+  }
+
+  /** A session's id if it is stored (never creates one). */
+  knownSessionId(session: string): number | undefined {
+    const cached = this.dimIds.get(`sessions\0${session}`);
+    if (cached !== undefined) return cached;
+    const found = this.one('SELECT id FROM sessions WHERE session = ?', [session]);
+    return found ? Number(found[0]) : undefined;
+  }
+
+  sessionBounds(id: number): { first: number; last: number } | undefined {
+    const r = this.one('SELECT first_ts, last_ts FROM sessions WHERE id = ?', [id]);
+    return r ? { first: Number(r[0]), last: Number(r[1]) } : undefined;
+  }
+
+  // ---- rollups and running totals (accumulated in memory, written once per transaction) ----
+
+  /** Adds (sign 1) or removes (sign -1) a row's contribution. */
+  count(r: RollupInput, sign: 1 | -1): void {
+    const key = `${r.slot}|${r.project}|${r.model}|${r.source}|${r.branch}`;
+    let d = this.deltas.get(key);
+    if (!d) this.deltas.set(key, (d = new Array<number>(DELTA_FIELDS).fill(0)));
+    const costSource = r.flags & COST_SOURCE_MASK;
+    d[0] += sign;
+    d[1] += sign * r.requests;
+    d[2] += sign * r.input;
+    d[3] += sign * r.output;
+    d[4] += sign * r.cacheRead;
+    d[5] += sign * r.cacheWrite;
+    d[6] += sign * r.cacheWrite1h;
+    d[7] += sign * r.reasoning;
+    d[8] += sign * r.cost;
+    d[9] += costSource === 1 ? sign * r.cost : 0;
+    d[10] += costSource === 2 ? sign * r.requests : 0;
+    d[11] += r.flags & FLAG_APPROXIMATE ? sign * r.requests : 0;
+    this.touchedSlots.add(r.slot);
+    const month = monthOf(r.slot * SLOT_MS);
+    this.monthRows.set(month, (this.monthRows.get(month) ?? 0) + sign);
+    for (const [table, id] of [['sources', r.source], ['projects', r.project], ['models', r.model]] as const) {
+      const k = `${table}\0${id}`;
+      let t = this.dimTotals.get(k);
+      if (!t) this.dimTotals.set(k, (t = [0, 0, 0]));
+      t[0] += sign;
+      t[1] += sign * r.requests;
+      t[2] += sign * r.cost;
+    }
+  }
+
+  /** Records a deleted row for team sync. */
+  tombstone(id: bigint, slot: number): void {
+    this.stmt('INSERT OR REPLACE INTO tombstones (id, slot, version) VALUES (?, ?, ?)').run([id, slot, this.nextChangeVersion()]);
+    this.touchedSlots.add(slot);
+  }
+
+  private changeVersion: number | undefined;
+
+  private nextChangeVersion(): number {
+    this.changeVersion ??= Number(this.getMeta('change_version') ?? 0) + 1;
+    return this.changeVersion;
+  }
+
+  private flush(): void {
+    if (this.deltas.size) {
+      const up = this.stmt(
+        `INSERT INTO rollup (slot, project, model, source, branch, rows, requests, input, output, cache_read, cache_write,
+           cache_write_1h, reasoning, cost, reported_cost, unpriced, approximate)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (slot, project, model, source, branch) DO UPDATE SET
+           rows = rows + excluded.rows, requests = requests + excluded.requests, input = input + excluded.input,
+           output = output + excluded.output, cache_read = cache_read + excluded.cache_read,
+           cache_write = cache_write + excluded.cache_write, cache_write_1h = cache_write_1h + excluded.cache_write_1h,
+           reasoning = reasoning + excluded.reasoning, cost = cost + excluded.cost, reported_cost = reported_cost + excluded.reported_cost,
+           unpriced = unpriced + excluded.unpriced, approximate = approximate + excluded.approximate`,
+      );
+      for (const [key, d] of this.deltas) {
+        if (d.every((x) => x === 0)) continue;
+        up.run([...key.split('|').map(Number), ...d.slice(0, 12)]);
+      }
+      this.db.run('DELETE FROM rollup WHERE rows = 0 AND slot IN (' + [...new Set([...this.deltas.keys()].map((k) => Number(k.split('|')[0])))].join(',') + ')');
+      this.deltas.clear();
+    }
+    for (const [k, t] of this.dimTotals) {
+      const [table, id] = k.split('\0');
+      this.stmt(`UPDATE ${table} SET rows = rows + ?, requests = requests + ?, cost = cost + ? WHERE id = ?`).run([t[0], t[1], t[2], Number(id)]);
+    }
+    this.dimTotals.clear();
+    for (const [id, [first, last]] of this.sessionSpans) {
+      this.stmt('UPDATE sessions SET first_ts = min(first_ts, ?), last_ts = max(last_ts, ?) WHERE id = ?').run([first, last, id]);
+    }
+    this.sessionSpans.clear();
+    for (const [month, n] of this.monthRows) {
+      if (n) this.stmt(`INSERT INTO partitions (month, file, rows, bytes) VALUES (?, '', ?, 0) ON CONFLICT (month) DO UPDATE SET rows = rows + excluded.rows`).run([month, n]);
+    }
+    this.monthRows.clear();
+    if (this.touchedSlots.size) {
+      const version = this.nextChangeVersion();
+      const ch = this.stmt('INSERT INTO changes (slot, version) VALUES (?, ?) ON CONFLICT (slot) DO UPDATE SET version = excluded.version');
+      for (const slot of this.touchedSlots) ch.run([slot, version]);
+      this.setMeta('change_version', String(version));
+      this.touchedSlots.clear();
+    }
+    this.changeVersion = undefined;
+  }
+
+  // ---- month files ----------------------------------------------------------------------
+
+  partitions(): Map<Month, { file: string; rows: number; bytes: number }> {
+    const out = new Map<Month, { file: string; rows: number; bytes: number }>();
+    for (const [m, file, rows, bytes] of this.all('SELECT month, file, rows, bytes FROM partitions')) {
+      out.set(Number(m), { file: String(file), rows: Number(rows), bytes: Number(bytes) });
+    }
+    return out;
+  }
+
+  /** After a month was written to `file` (its row count is kept up to date by every change). */
+  setPartitionFile(month: Month, file: string, bytes: number): void {
+    this.stmt(`INSERT INTO partitions (month, file, rows, bytes) VALUES (?, ?, 0, ?) ON CONFLICT (month) DO UPDATE SET file = excluded.file, bytes = excluded.bytes`).run([month, file, bytes]);
+  }
+
+  /** Removes a month that could not be read: its rollups, and the totals they fed. */
+  forgetMonth(month: Month): void {
+    const from = Math.floor(monthStart(month) / SLOT_MS);
+    const to = Math.floor(monthStart(month + 1) / SLOT_MS);
+    this.db.run('DELETE FROM rollup WHERE slot >= ? AND slot < ?', [from, to]);
+    this.db.run('DELETE FROM partitions WHERE month = ?', [month]);
+    this.db.run('DELETE FROM copies WHERE month = ?', [month]);
+    for (const [table, column] of [['sources', 'source'], ['projects', 'project'], ['models', 'model']]) {
+      this.db.run(`UPDATE ${table} SET rows = COALESCE((SELECT SUM(rows) FROM rollup WHERE ${column} = ${table}.id), 0),
+        requests = COALESCE((SELECT SUM(requests) FROM rollup WHERE ${column} = ${table}.id), 0),
+        cost = COALESCE((SELECT SUM(cost) FROM rollup WHERE ${column} = ${table}.id), 0)`);
+    }
+    for (let slot = from; slot < to; slot++) this.touchedSlots.add(slot);
+  }
+
+  // ---- where copies live ------------------------------------------------------------------
+
+  addCopy(alias: bigint, month: Month): void {
+    this.stmt('INSERT OR IGNORE INTO copies (alias, month) VALUES (?, ?)').run([alias, month]);
+  }
+
+  copyMonths(alias: bigint): Month[] {
+    return this.all('SELECT month FROM copies WHERE alias = ?', [alias]).map((r) => Number(r[0]));
+  }
+
+  dropCopies(alias: bigint): void {
+    this.stmt('DELETE FROM copies WHERE alias = ?').run([alias]);
+  }
+
+  // ---- import cursors, source runs, meta ----------------------------------------------
+
+  getCursor(file: string): FileCursor | undefined {
+    const row = this.one('SELECT size, mtime_ms, offset, head_hash, state FROM files WHERE path = ?', [file]);
+    return row ? cursorOf(row) : undefined;
+  }
+
+  cursors(source: SourceId): Map<string, FileCursor> {
+    const out = new Map<string, FileCursor>();
+    for (const r of this.all('SELECT path, size, mtime_ms, offset, head_hash, state FROM files WHERE source = ?', [source])) {
+      out.set(String(r[0]), cursorOf(r.slice(1)));
+    }
+    return out;
+  }
+
+  setCursor(source: SourceId, file: string, cursor: FileCursor, added: FileStats, at: number): void {
+    const reread = added.reread ? 1 : 0;
+    this.stmt(
+      `INSERT INTO files (path, source, size, mtime_ms, offset, head_hash, state, records, skipped, imported_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(path) DO UPDATE SET source = excluded.source, size = excluded.size, mtime_ms = excluded.mtime_ms,
+         offset = excluded.offset, head_hash = excluded.head_hash, state = excluded.state,
+         records = CASE WHEN ? THEN excluded.records ELSE files.records + excluded.records END,
+         skipped = CASE WHEN ? THEN excluded.skipped ELSE files.skipped + excluded.skipped END,
+         imported_at = excluded.imported_at`,
+    ).run([
+      file,
+      source,
+      cursor.size,
+      cursor.mtimeMs,
+      cursor.offset,
+      cursor.headHash,
+      cursor.state === undefined ? null : JSON.stringify(cursor.state),
+      added.records,
+      added.skipped,
+      at,
+      reread,
+      reread,
+    ]);
+  }
+
+  sourceRun(source: SourceId): SourceRunInfo | undefined {
+    const r = this.one('SELECT roots, files, last_import, last_error FROM source_runs WHERE source = ?', [source]);
+    if (!r) return undefined;
+    return { source, roots: JSON.parse(String(r[0])), files: Number(r[1]), lastImport: Number(r[2]), lastError: r[3] === null ? undefined : String(r[3]) };
+  }
+
+  setSourceRun(info: SourceRunInfo): void {
+    this.stmt(
+      `INSERT INTO source_runs (source, roots, files, last_import, last_error) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(source) DO UPDATE SET roots = excluded.roots, files = excluded.files, last_import = excluded.last_import, last_error = excluded.last_error`,
+    ).run([info.source, JSON.stringify(info.roots), info.files, info.lastImport, info.lastError ?? null]);
+  }
+
+  lastImport(): number | null {
+    const v = this.one('SELECT MAX(last_import) FROM source_runs')?.[0];
+    return v === null || v === undefined ? null : Number(v);
+  }
+
+  getMeta(key: string): string | undefined {
+    const r = this.one('SELECT value FROM meta WHERE key = ?', [key]);
+    return r ? String(r[0]) : undefined;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.stmt('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run([key, value]);
+  }
+
+  rowCount(): number {
+    return Number(this.one('SELECT COALESCE(SUM(rows), 0) FROM partitions')?.[0] ?? 0);
+  }
+
+  image(): Uint8Array {
+    for (const s of this.statements.values()) s.free();
+    this.statements.clear();
+    const bytes = this.db.export();
+    tune(this.db, CACHE_KIB);
+    return bytes;
+  }
+
+  byteSize(): number {
+    const pages = Number(this.db.exec('PRAGMA page_count')[0].values[0][0]);
+    return pages * Number(this.db.exec('PRAGMA page_size')[0].values[0][0]);
+  }
+
+  close(): void {
+    for (const s of this.statements.values()) s.free();
+    this.statements.clear();
+    this.db.close();
+  }
+}
+
+function cursorOf(r: SqlValue[]): FileCursor {
+  return {
+    size: Number(r[0]),
+    mtimeMs: Number(r[1]),
+    offset: Number(r[2]),
+    headHash: String(r[3]),
+    state: r[4] === null || r[4] === undefined ? undefined : JSON.parse(String(r[4])),
+  };
+}

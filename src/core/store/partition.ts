@@ -1,0 +1,276 @@
+// One UTC month of requests: its own sql.js database, loaded only when a question or a write
+// needs it, so memory and saves follow the months in use, not the size of the history.
+import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
+import { createPartitionSchema, PARTITION_APP_ID, PARTITION_SCHEMA, tune, userVersion } from './schema';
+
+/** Months since January 1970 (UTC): 2026-11 is 2026 * 12 + 10. */
+export type Month = number;
+
+export function monthOf(ts: number): Month {
+  const d = new Date(ts);
+  return d.getUTCFullYear() * 12 + d.getUTCMonth();
+}
+
+export function monthStart(m: Month): number {
+  return Date.UTC(Math.floor(m / 12), m % 12, 1);
+}
+
+export function monthLabel(m: Month): string {
+  return `${Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}`;
+}
+
+/** The columns of a stored row, in table order (ids are dimension ids local to the catalog). */
+export interface PartRow {
+  id: bigint;
+  /** ms since the month began. */
+  t: number;
+  project: number;
+  model: number;
+  session: number;
+  source: number;
+  branch: number;
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  cacheWrite1h: number;
+  reasoning: number;
+  requests: number;
+  cost: number;
+  reported: number | null;
+  flags: number;
+  alias: bigint | null;
+}
+
+export const PART_COLUMNS =
+  'id, t, project, model, session, source, branch, input, output, cache_read, cache_write, cache_write_1h, reasoning, requests, cost, reported, flags, alias';
+
+/** The same columns read back: 64-bit ids as text (sql.js's BigInt mode converts every integer through a string). */
+export const PART_SELECT =
+  'CAST(id AS TEXT), t, project, model, session, source, branch, input, output, cache_read, cache_write, cache_write_1h, reasoning, requests, cost, reported, flags, CAST(alias AS TEXT)';
+
+export function partRowOf(v: SqlValue[]): PartRow {
+  return {
+    id: BigInt(v[0] as string),
+    t: Number(v[1]),
+    project: Number(v[2]),
+    model: Number(v[3]),
+    session: Number(v[4]),
+    source: Number(v[5]),
+    branch: Number(v[6]),
+    input: Number(v[7]),
+    output: Number(v[8]),
+    cacheRead: Number(v[9]),
+    cacheWrite: Number(v[10]),
+    cacheWrite1h: Number(v[11]),
+    reasoning: Number(v[12]),
+    requests: Number(v[13]),
+    cost: Number(v[14]),
+    reported: v[15] === null ? null : Number(v[15]),
+    flags: Number(v[16]),
+    alias: v[17] === null ? null : BigInt(v[17] as string),
+  };
+}
+
+function valuesOf(r: PartRow): SqlValue[] {
+  return [
+    r.id,
+    r.t,
+    r.project,
+    r.model,
+    r.session,
+    r.source,
+    r.branch,
+    r.input,
+    r.output,
+    r.cacheRead,
+    r.cacheWrite,
+    r.cacheWrite1h,
+    r.reasoning,
+    r.requests,
+    r.cost,
+    r.reported,
+    r.flags,
+    r.alias,
+  ];
+}
+
+/** Small page cache per month: many months can be loaded at once, each query touches few pages. */
+const CACHE_KIB = 512;
+
+export class Partition {
+  readonly base: number;
+  /** Changed since it was loaded from (or last written to) `file`. */
+  dirty = false;
+  /** Inside a write that is waiting for its journal append: must not be closed. */
+  inTransaction = false;
+  /** Rows inserted or moved since loaded: random-order inserts leave pages part-full. */
+  private inserts = 0;
+  private statements = new Map<string, Statement>();
+
+  private constructor(
+    readonly month: Month,
+    private database: Database,
+    /** The file it was loaded from; undefined for a month with no file yet. */
+    public file: string | undefined,
+  ) {
+    this.base = monthStart(month);
+  }
+
+  static create(SQL: SqlJsStatic, month: Month): Partition {
+    const db = tune(new SQL.Database(), CACHE_KIB);
+    createPartitionSchema(db);
+    const p = new Partition(month, db, undefined);
+    p.dirty = true;
+    return p;
+  }
+
+  /** Opens a month file's bytes (sql.js keeps a view of the buffer, no copy). Throws if it is not a partition. */
+  static load(SQL: SqlJsStatic, month: Month, bytes: Uint8Array, file: string): Partition {
+    const db = new SQL.Database(bytes);
+    try {
+      tune(db, CACHE_KIB);
+      const app = Number(db.exec('PRAGMA application_id')[0].values[0][0]);
+      const version = userVersion(db);
+      if (app !== PARTITION_APP_ID || version !== PARTITION_SCHEMA) {
+        throw new Error(`${file} is not a usage month file this version can read (application ${app}, schema ${version})`);
+      }
+      db.exec('SELECT id FROM usage LIMIT 1');
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    return new Partition(month, db, file);
+  }
+
+  get db(): Database {
+    return this.database;
+  }
+
+  stmt(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.database.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  private freeStatements(): void {
+    for (const s of this.statements.values()) s.free();
+    this.statements.clear();
+  }
+
+  find(id: bigint): PartRow | undefined {
+    const s = this.stmt(`SELECT ${PART_SELECT} FROM usage WHERE id = ?`);
+    try {
+      s.bind([id]);
+      return s.step() ? partRowOf(s.get()) : undefined;
+    } finally {
+      s.reset();
+    }
+  }
+
+  insert(r: PartRow): void {
+    this.inserts++;
+    this.stmt(`INSERT INTO usage (${PART_COLUMNS}) VALUES (${PART_COLUMNS.split(',').map(() => '?').join(',')})`).run(valuesOf(r));
+    this.dirty = true;
+  }
+
+  /** Replaces the row with the same id. */
+  replace(r: PartRow): void {
+    this.stmt(`INSERT OR REPLACE INTO usage (${PART_COLUMNS}) VALUES (${PART_COLUMNS.split(',').map(() => '?').join(',')})`).run(valuesOf(r));
+    this.dirty = true;
+  }
+
+  setFlags(id: bigint, flags: number, alias: bigint | null): void {
+    this.stmt('UPDATE usage SET flags = ?, alias = ? WHERE id = ?').run([flags, alias, id]);
+    this.dirty = true;
+  }
+
+  delete(id: bigint): void {
+    this.stmt('DELETE FROM usage WHERE id = ?').run([id]);
+    this.dirty = true;
+  }
+
+  hasOriginal(alias: bigint): boolean {
+    const s = this.stmt('SELECT 1 FROM originals WHERE alias = ?');
+    try {
+      s.bind([alias]);
+      return s.step();
+    } finally {
+      s.reset();
+    }
+  }
+
+  addOriginal(alias: bigint): void {
+    this.stmt('INSERT OR IGNORE INTO originals (alias) VALUES (?)').run([alias]);
+    this.dirty = true;
+  }
+
+  /** Rows marked as copies of `alias`. */
+  copiesOf(alias: bigint): PartRow[] {
+    return this.all(`SELECT ${PART_SELECT} FROM usage WHERE alias = ?`, [alias]).map(partRowOf);
+  }
+
+  /** Runs a query (select 64-bit ids as text). */
+  all(sql: string, params: SqlValue[] = []): SqlValue[][] {
+    const s = this.database.prepare(sql);
+    try {
+      s.bind(params);
+      const out: SqlValue[][] = [];
+      while (s.step()) out.push(s.get());
+      return out;
+    } finally {
+      s.free();
+    }
+  }
+
+  rowCount(): number {
+    return Number(this.database.exec('SELECT count(*) FROM usage')[0].values[0][0]);
+  }
+
+  /** Bytes in memory (what a save writes). */
+  byteSize(): number {
+    const pages = Number(this.database.exec('PRAGMA page_count')[0].values[0][0]);
+    return pages * Number(this.database.exec('PRAGMA page_size')[0].values[0][0]);
+  }
+
+  transaction<T>(fn: () => T): T {
+    this.database.run('BEGIN');
+    try {
+      const out = fn();
+      this.database.run('COMMIT');
+      return out;
+    } catch (e) {
+      this.database.run('ROLLBACK');
+      throw e;
+    }
+  }
+
+  /** Worth repacking before a save: many inserts since it was loaded. */
+  needsRepack(): boolean {
+    return this.inserts * 10 > this.rowCount();
+  }
+
+  /**
+   * The file image to write. A month that grew by random-order inserts is repacked first
+   * (VACUUM: ~10 % smaller, and its indexes become sequential again).
+   */
+  image(repack: boolean): Uint8Array {
+    this.freeStatements();
+    if (repack) {
+      this.database.run('VACUUM');
+      this.inserts = 0;
+    }
+    // export() closes and reopens the connection: pragmas and prepared statements are gone.
+    const bytes = this.database.export();
+    tune(this.database, CACHE_KIB);
+    return bytes;
+  }
+
+  close(): void {
+    this.freeStatements();
+    this.database.close();
+  }
+}
