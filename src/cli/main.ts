@@ -10,7 +10,7 @@ import type { Pricer, PriceOverrides } from '../core/pricing';
 import { parsePriceOverrides } from '../core/pricing/overrides';
 import { groupBy, series } from '../core/queries/aggregate';
 import { groupBySession } from '../core/queries/sessions';
-import { endOfLocalDay, resolveTimeZone, startOfLocalDay } from '../core/queries/time';
+import { endOfLocalDay, resolveTimeZone, startOfLocalDay } from '../core/time/calendar';
 import type { GroupBy, Granularity, Sums, UsageFilter } from '../core/queries/types';
 import { describeSources } from '../core/engine/sourceStatus';
 import { UsageStore } from '../core/store/usageStore';
@@ -242,7 +242,7 @@ async function report(kind: string | undefined, flags: Map<string, string[]>, io
   }
   store ??= await openStore(flags);
   for (const w of store.warnings) io.err(`warning: ${w}`);
-  const groups = spec.group === 'session' ? await groupBySession(store, filter) : spec.group ? groupBy(store.catalog, filter, spec.group) : [];
+  const groups = spec.group === 'session' ? await groupBySession(store, filter) : spec.group ? groupBy(store.catalog, filter, spec.group, tz) : [];
   const rows = spec.period ? series(store.catalog, filter, spec.period, tz).map((p) => ({ key: p.key, ...jsonSums(p) })) : groups.map((g) => ({ key: g.key, ...jsonSums(g) }));
   await store.close();
   const totals = rows.reduce<Sums>(

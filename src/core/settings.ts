@@ -4,7 +4,7 @@ import { BADGE_PERIODS, isBadgePeriod, type BadgePeriod } from './queries/badge'
 import { isSourceId, SOURCE_IDS, type SourceId } from './model';
 import type { PriceOverrides } from './pricing';
 import { parsePriceOverrides } from './pricing/overrides';
-import { resolveTimeZone } from './queries/time';
+import { resolveTimeZone } from './time/calendar';
 
 /** Sources the user can switch on and off (usage from the API is always kept). */
 export const IMPORTED_SOURCE_IDS = SOURCE_IDS.filter((s): s is Exclude<SourceId, 'api'> => s !== 'api');

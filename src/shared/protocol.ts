@@ -4,7 +4,7 @@
 // The host treats every incoming message as untrusted: `parseRequest` accepts only
 // well-formed requests and returns undefined for anything else.
 import { isSourceId } from '../core/model';
-import { GRANULARITIES } from '../core/queries/time';
+import { GRANULARITIES } from '../core/time/calendar';
 import { RANGE_PRESETS, SORT_COLUMNS } from '../core/queries/types';
 import type { DashboardData, FilterOptions, RangeSpec, SourceStatus, TablePage, TableSort, ViewQuery } from '../core/queries/types';
 

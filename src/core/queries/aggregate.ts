@@ -4,17 +4,17 @@
 // the number of stored requests.
 import type { SqlValue } from 'sql.js';
 import type { Catalog } from '../store/catalog';
-import { SLOT_MS } from '../store/catalog';
 import { NANO } from '../store/storedRow';
-import { resolveFilter, rollupWhere, type ResolvedFilter } from './filter';
-import { isoWeek, type Granularity } from './time';
+import { resolveFilter, rollupSource, rollupWhere, type ResolvedFilter } from './filter';
+import { isoWeek, type Granularity } from '../time/calendar';
 import type { GroupBy, GroupRow, PeriodModelCost, SeriesPoint, Sums, Totals, UsageFilter } from './types';
-import { ZoneClock } from './zone';
+import { ZoneClock } from '../time/zoneClock';
+import { localBucketSql, SLOT_MS, SLOTS_PER_DAY, SLOTS_PER_HOUR } from '../time/zoneSql';
 
-/** The columns every sum query selects (13), read back by `aggAt`. */
+/** The columns every sum query selects (11), read back by `aggAt`; slot and day rollups have them all. */
 const AGG_SQL = `COALESCE(SUM(r.rows), 0), COALESCE(SUM(r.requests), 0), COALESCE(SUM(r.input), 0), COALESCE(SUM(r.output), 0),
   COALESCE(SUM(r.cache_read), 0), COALESCE(SUM(r.cache_write), 0), COALESCE(SUM(r.reasoning), 0), COALESCE(SUM(r.cost), 0),
-  COALESCE(SUM(r.reported_cost), 0), COALESCE(SUM(r.unpriced), 0), COALESCE(SUM(r.approximate), 0), MIN(r.slot), MAX(r.slot)`;
+  COALESCE(SUM(r.reported_cost), 0), COALESCE(SUM(r.unpriced), 0), COALESCE(SUM(r.approximate), 0)`;
 
 /** Raw sums: tokens, nano-USD, counts, and the first and last slot. */
 export interface Agg {
@@ -50,8 +50,8 @@ function aggAt(v: SqlValue[], at: number): Agg {
     reported: Number(v[at + 8]),
     unpriced: Number(v[at + 9]),
     approximate: Number(v[at + 10]),
-    minSlot: v[at + 11] === null ? null : Number(v[at + 11]),
-    maxSlot: v[at + 12] === null ? null : Number(v[at + 12]),
+    minSlot: null,
+    maxSlot: null,
   };
 }
 
@@ -104,13 +104,38 @@ export function totalsOf(a: Agg): Totals {
   };
 }
 
-export function aggregate(cat: Catalog, f: ResolvedFilter): Agg {
-  const w = rollupWhere(f, undefined, 'r.');
-  return aggAt(cat.all(`SELECT ${AGG_SQL} FROM rollup r ${w.sql}`, w.params)[0], 0);
+/**
+ * The first and last slot with usage under `f`: the UTC day rollups find the days, the slot
+ * rollups the slots within them (two small range reads each).
+ */
+export function slotBounds(cat: Catalog, f: ResolvedFilter): { min: number | null; max: number | null } {
+  const days = rollupSource(cat, { ...f, fromSlot: f.fromSlot === null ? null : Math.floor(f.fromSlot / SLOTS_PER_DAY) * SLOTS_PER_DAY, toSlot: f.toSlot === null ? null : Math.ceil(f.toSlot / SLOTS_PER_DAY) * SLOTS_PER_DAY });
+  const [lo, hi] = cat.all(`SELECT MIN(r.day), MAX(r.day) FROM day_rollup r ${days.where.sql} AND r.rows > 0`, days.where.params)[0];
+  if (lo === null || f.none) return { min: null, max: null };
+  const within = (day: number, fn: 'MIN' | 'MAX') => {
+    const w = rollupWhere(f, { from: day * SLOTS_PER_DAY, to: (day + 1) * SLOTS_PER_DAY }, 'r.');
+    const v = cat.all(`SELECT ${fn}(r.slot) FROM rollup r ${w.sql} AND r.rows > 0`, w.params)[0][0];
+    return v === null ? null : Number(v);
+  };
+  return { min: within(Number(lo), 'MIN'), max: within(Number(hi), 'MAX') };
 }
 
-export function totals(cat: Catalog, f: UsageFilter): Totals {
-  return totalsOf(aggregate(cat, resolveFilter(cat, f)));
+/** Sums of everything `f` matches, with its first and last slot. */
+export function aggregate(cat: Catalog, f: ResolvedFilter, tz?: string): Agg {
+  const src = rollupSource(cat, f, tz);
+  const agg = aggAt(cat.all(`SELECT ${AGG_SQL} FROM ${src.table} r ${src.where.sql}`, src.where.params)[0], 0);
+  if (agg.rows) Object.assign(agg, ((b) => ({ minSlot: b.min, maxSlot: b.max }))(slotBounds(cat, f)));
+  return agg;
+}
+
+/** Row counts only (the table's total): no bounds needed. */
+export function rowCount(cat: Catalog, f: ResolvedFilter): number {
+  const src = rollupSource(cat, f);
+  return Number(cat.all(`SELECT COALESCE(SUM(r.rows), 0) FROM ${src.table} r ${src.where.sql}`, src.where.params)[0][0]);
+}
+
+export function totals(cat: Catalog, f: UsageFilter, tz?: string): Totals {
+  return totalsOf(aggregate(cat, resolveFilter(cat, f), tz));
 }
 
 const GROUP_KEYS: Record<Exclude<GroupBy, 'session'>, { key: string; join: string }> = {
@@ -124,13 +149,14 @@ export function groupRowOf(key: string, a: Agg): GroupRow {
   return { key, ...sumsOf(a), unpricedMessages: a.unpriced, lastTs: a.maxSlot === null ? 0 : (a.maxSlot + 1) * SLOT_MS - 1 };
 }
 
-/** Sums per model, project, source or branch, most expensive first. */
-export function groupBy(cat: Catalog, f: UsageFilter, by: Exclude<GroupBy, 'session'>): GroupRow[] {
+/** Sums per model, project, source or branch, most expensive first. `lastTs` is day precision (the end of the last day with usage). */
+export function groupBy(cat: Catalog, f: UsageFilter, by: Exclude<GroupBy, 'session'>, tz?: string): GroupRow[] {
   const g = GROUP_KEYS[by];
-  const w = rollupWhere(resolveFilter(cat, f), undefined, 'r.');
+  const src = rollupSource(cat, resolveFilter(cat, f), tz);
+  const last = src.table === 'day_rollup' ? `MAX(r.day) * ${SLOTS_PER_DAY} + ${SLOTS_PER_DAY - 1}` : 'MAX(r.slot)';
   return cat
-    .all(`SELECT ${g.key}, ${AGG_SQL} FROM rollup r ${g.join} ${w.sql} GROUP BY 1`, w.params)
-    .map((v) => groupRowOf(String(v[0]), aggAt(v, 1)))
+    .all(`SELECT ${g.key}, ${AGG_SQL}, ${last} FROM ${src.table} r ${g.join} ${src.where.sql} GROUP BY 1`, src.where.params)
+    .map((v) => groupRowOf(String(v[0]), { ...aggAt(v, 1), maxSlot: v[12] === null ? null : Number(v[12]) }))
     .sort((a, b) => b.cost - a.cost || b.messages - a.messages || a.key.localeCompare(b.key));
 }
 
@@ -144,19 +170,6 @@ export interface Period {
   key: string;
   /** First instant of the period (UTC ms). */
   start: number;
-}
-
-/** The SQL expression of a rollup row's local hour (granularity hour) or local day number. */
-function bucketSql(clock: ZoneClock, fromSlot: number, toSlot: number, granularity: Granularity): string {
-  const offsets = clock.offsetsBetween(fromSlot * SLOT_MS, toSlot * SLOT_MS);
-  const slots = (ms: number) => Math.round(ms / SLOT_MS);
-  let off = String(slots(offsets[0].offset));
-  if (offsets.length > 1) {
-    const whens = offsets.slice(1).map((t, i) => `WHEN r.slot < ${slots(t.at)} THEN ${slots(offsets[i].offset)}`);
-    off = `CASE ${whens.join(' ')} ELSE ${slots(offsets[offsets.length - 1].offset)} END`;
-  }
-  const per = granularity === 'hour' ? HOUR / SLOT_MS : DAY / SLOT_MS;
-  return `((r.slot + ${off}) / ${per})`;
 }
 
 /** The local period of a bucket (a local hour or day number, as `bucketSql` makes them). */
@@ -201,17 +214,28 @@ export interface PeriodRow {
 
 /** Sums per local period (and per raw model id when `byModel`), unordered. */
 export function periodRows(cat: Catalog, f: ResolvedFilter, granularity: Granularity, tz: string, byModel: boolean): PeriodRow[] {
-  const w = rollupWhere(f, undefined, 'r.');
-  // The whole history's bounds are two index probes; the filter's range, when it has one, is narrower.
-  const [lo, hi] = cat.all('SELECT MIN(slot), MAX(slot) FROM rollup')[0];
-  if (lo === null || f.none) return [];
-  const from = Math.max(f.fromSlot ?? -Infinity, Number(lo));
-  const to = Math.min(f.toSlot ?? Infinity, Number(hi) + 1);
-  if (from >= to) return [];
+  if (f.none) return [];
   const clock = ZoneClock.of(tz);
-  const bucket = bucketSql(clock, from, to, granularity);
   const toPeriod = periodMapper(clock, granularity);
-  const rows = cat.all(`SELECT ${bucket}, ${byModel ? 'r.model' : '0'}, ${AGG_SQL} FROM rollup r ${w.sql} GROUP BY 1, 2`, w.params);
+  let table: string;
+  let where: { sql: string; params: SqlValue[] };
+  let bucket: string;
+  const days = granularity === 'hour' ? undefined : rollupSource(cat, f, tz, true);
+  if (days?.table === 'day_rollup') {
+    ({ table, where } = days);
+    bucket = 'r.day';
+  } else {
+    // The whole history's bounds are two index probes; the filter's range, when it has one, is narrower.
+    const [lo, hi] = cat.all('SELECT MIN(slot), MAX(slot) FROM rollup')[0];
+    if (lo === null) return [];
+    const from = Math.max(f.fromSlot ?? -Infinity, Number(lo));
+    const to = Math.min(f.toSlot ?? Infinity, Number(hi) + 1);
+    if (from >= to) return [];
+    table = 'rollup';
+    where = rollupWhere(f, undefined, 'r.');
+    bucket = localBucketSql(clock, 'r.slot', from, to, granularity === 'hour' ? SLOTS_PER_HOUR : SLOTS_PER_DAY);
+  }
+  const rows = cat.all(`SELECT ${bucket}, ${byModel ? 'r.model' : '0'}, ${AGG_SQL} FROM ${table} r ${where.sql} GROUP BY 1, 2`, where.params);
   // Days fold into weeks and months here (a handful of rows).
   const merged = new Map<string, PeriodRow>();
   for (const v of rows) {

@@ -4,7 +4,7 @@ import type { Catalog } from '../store/catalog';
 import { formatInt, formatUsd } from '../format';
 import { resolveRange } from './dashboard';
 import { groupBy, totals } from './aggregate';
-import { fromLocal, localTime } from './time';
+import { fromLocal, localTime } from '../time/calendar';
 import type { UsageFilter } from './types';
 
 export const BADGE_PERIODS = ['today', 'thisWeek', 'thisMonth', 'last7Days', 'last30Days'] as const;
@@ -67,8 +67,8 @@ export interface BadgeSummary {
   lastImport: number | null;
 }
 
-function costCount(cat: Catalog, f: UsageFilter): CostCount {
-  const t = totals(cat, f);
+function costCount(cat: Catalog, f: UsageFilter, tz: string): CostCount {
+  const t = totals(cat, f, tz);
   return { cost: t.cost, messages: t.messages, unpriced: t.unpricedMessages };
 }
 
@@ -78,10 +78,10 @@ export function badgeSummary(cat: Catalog, q: BadgeQuery, lastImport: number | n
   const month = within('thisMonth');
   return {
     period: q.period,
-    current: costCount(cat, within(q.period)),
-    today: costCount(cat, within('today')),
-    thisMonth: costCount(cat, month),
-    topModels: groupBy(cat, month, 'model')
+    current: costCount(cat, within(q.period), q.timeZone),
+    today: costCount(cat, within('today'), q.timeZone),
+    thisMonth: costCount(cat, month, q.timeZone),
+    topModels: groupBy(cat, month, 'model', q.timeZone)
       .filter((g) => g.messages > 0)
       .sort((a, b) => b.cost - a.cost || b.messages - a.messages)
       .slice(0, 3)

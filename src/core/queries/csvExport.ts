@@ -1,7 +1,7 @@
 // CSV and JSON lines for exported usage rows. CSV follows RFC 4180 (CRLF, quotes doubled) and
 // neutralises spreadsheet formulas: a project path or model id that starts with = + - @ would
 // otherwise run as a formula when the file is opened in Excel or Sheets (CSV injection).
-import { localTime } from './time';
+import { localTime } from '../time/calendar';
 import type { TableRow } from './types';
 
 export const CSV_COLUMNS = [

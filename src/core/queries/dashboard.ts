@@ -1,9 +1,9 @@
 // Turns what the dashboard's filter bar says into a database filter, and answers the whole
 // dashboard (metrics, charts) in one call, so the webview never does arithmetic on dates.
 import type { Catalog } from '../store/catalog';
-import { addAgg, aggregate, costByModelOf, emptyAgg, groupRowOf, modelNames, periodRows, seriesOf, totalsOf } from './aggregate';
+import { addAgg, aggregate, costByModelOf, emptyAgg, groupRowOf, modelNames, periodRows, seriesOf, slotBounds, totalsOf } from './aggregate';
 import { resolveFilter } from './filter';
-import { endOfLocalDay, fromLocal, localTime, startOfLocalDay } from './time';
+import { endOfLocalDay, fromLocal, localTime, startOfLocalDay } from '../time/calendar';
 import type { DashboardData, GroupRow, RangeSpec, UsageFilter, ViewQuery } from './types';
 
 export interface ResolvedRange {
@@ -100,7 +100,7 @@ export function dashboardData(cat: Catalog, view: ViewQuery, tz: string, now: nu
   let previousTotals = null;
   if (range.from !== null && range.to !== null) {
     const span = range.to - range.from;
-    previousTotals = totalsOf(aggregate(cat, resolveFilter(cat, { ...filterOfView(view, range), from: range.from - span, to: range.from })));
+    previousTotals = totalsOf(aggregate(cat, resolveFilter(cat, { ...filterOfView(view, range), from: range.from - span, to: range.from }), tz));
   }
   const rows = periodRows(cat, filter, view.granularity, tz, true);
   const names = modelNames(cat);
@@ -116,6 +116,11 @@ export function dashboardData(cat: Catalog, view: ViewQuery, tz: string, now: nu
   const models: GroupRow[] = [...byModel]
     .map(([name, agg]) => groupRowOf(name, agg))
     .sort((a, b) => b.cost - a.cost || b.messages - a.messages || a.key.localeCompare(b.key));
+  if (total.rows) {
+    const b = slotBounds(cat, filter);
+    total.minSlot = b.min;
+    total.maxSlot = b.max;
+  }
   return {
     totals: totalsOf(total),
     previousTotals,

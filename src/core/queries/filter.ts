@@ -9,6 +9,9 @@ import { SLOT_MS } from '../store/catalog';
 import type { Partition } from '../store/partition';
 import { monthOf, type Month } from '../store/partition';
 import type { UsageFilter } from './types';
+import { ZoneClock } from '../time/zoneClock';
+
+const DAY_MS = 86_400_000;
 
 export interface ResolvedFilter {
   /** First slot included, or null for no lower bound. */
@@ -123,6 +126,50 @@ function maxBound(a: number | null, b: number | null): number | null {
 
 function minBound(a: number | null, b: number | null): number | null {
   return a === null ? b : b === null ? a : Math.min(a, b);
+}
+
+/** Where a filter's sums come from: slot rollups, or one zone's day rollups (a 96th of the rows). */
+export interface RollupSource {
+  table: 'rollup' | 'day_rollup';
+  where: Where;
+  /** Day rollups: the zone's id; its `day` column is that zone's local day number. */
+  zone?: number;
+  zoneName?: string;
+}
+
+/** The local day a slot boundary starts in `tz`, if it is a local midnight there. */
+function midnightDay(clock: ZoneClock, slot: number): number | undefined {
+  const local = slot * SLOT_MS + clock.offsetAt(slot * SLOT_MS);
+  return local % DAY_MS === 0 ? local / DAY_MS : undefined;
+}
+
+/**
+ * The rollups that answer `f` exactly with the fewest rows: the day rollups of UTC, or of `tz`,
+ * when the filter's bounds are midnights there (the dashboard's, the badge's and the CLI's ranges
+ * are local days); the slot rollups otherwise. `onlyTz`: sums per local day of `tz` are wanted.
+ */
+export function rollupSource(cat: Catalog, f: ResolvedFilter, tz?: string, onlyTz = false): RollupSource {
+  const zones = tz && tz !== 'UTC' ? (onlyTz ? [tz] : ['UTC', tz]) : ['UTC'];
+  for (const zoneName of zones) {
+    const clock = ZoneClock.of(zoneName);
+    const from = f.fromSlot === null ? null : midnightDay(clock, f.fromSlot);
+    const to = f.toSlot === null ? null : midnightDay(clock, f.toSlot);
+    if (from === undefined || to === undefined) continue;
+    const zone = cat.dayZone(zoneName);
+    const parts = [`r.zone = ${zone}`, ...dimClauses(f, 'r.')];
+    const params: SqlValue[] = [];
+    if (from !== null) {
+      parts.push('r.day >= ?');
+      params.push(from);
+    }
+    if (to !== null) {
+      parts.push('r.day < ?');
+      params.push(to);
+    }
+    if (f.none) parts.push('0');
+    return { table: 'day_rollup', where: { sql: `WHERE ${parts.join(' AND ')}`, params }, zone, zoneName };
+  }
+  return { table: 'rollup', where: rollupWhere(f, undefined, 'r.') };
 }
 
 /** Months that may hold rows of slots [from, to) (null: unbounded), among `withRows`. */

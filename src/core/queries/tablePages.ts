@@ -9,8 +9,8 @@ import type { SqlValue } from 'sql.js';
 import type { UsageStore } from '../store/usageStore';
 import type { Catalog } from '../store/catalog';
 import { PART_SELECT, partRowOf, type Month, type Partition, type PartRow } from '../store/partition';
-import { aggregate } from './aggregate';
-import { monthsIn, partWhere, resolveFilter, rollupWhere, type ResolvedFilter } from './filter';
+import { rowCount } from './aggregate';
+import { monthsIn, partWhere, resolveFilter, rollupSource, rollupWhere, type ResolvedFilter } from './filter';
 import { DimNames } from './tableRows';
 import type { PageRequest, SortColumn, TablePage, TableRow, UsageFilter } from './types';
 
@@ -43,10 +43,10 @@ const VALUE_SORTS: Partial<Record<SortColumn, string>> = {
 function groupsOf(cat: Catalog, f: ResolvedFilter, sort: SortColumn, dir: Dir, total: number): Group[] {
   const dim = DIM_SORTS[sort];
   if (!dim) return [{ filter: f, count: total }];
-  const w = rollupWhere(f, undefined, 'r.');
+  const src = rollupSource(cat, f);
   // One group per name (several raw model ids share a normalised one), in the sort's order.
   const byName = new Map<string, { ids: number[]; count: number }>();
-  for (const [name, id, count] of cat.all(`SELECT ${dim.name}, r.${dim.column}, SUM(r.rows) FROM rollup r ${dim.join} ${w.sql} GROUP BY 2`, w.params)) {
+  for (const [name, id, count] of cat.all(`SELECT ${dim.name}, r.${dim.column}, SUM(r.rows) FROM ${src.table} r ${dim.join} ${src.where.sql} GROUP BY 2`, src.where.params)) {
     const g = byName.get(String(name)) ?? { ids: [], count: 0 };
     g.ids.push(Number(id));
     g.count += Number(count);
@@ -62,16 +62,15 @@ function groupsOf(cat: Catalog, f: ResolvedFilter, sort: SortColumn, dir: Dir, t
 async function timeSlice(store: UsageStore, f: ResolvedFilter, dir: Dir, skip: number, n: number): Promise<{ part: Partition; row: PartRow }[]> {
   const cat = store.catalog;
   const order = dir === 'desc' ? 'DESC' : 'ASC';
-  const w = rollupWhere(f, undefined, 'r.');
   // Which UTC day, then which slot of it, holds row number `skip`.
   let before = 0;
   let day: number | undefined;
-  for (const [d, count] of cat.all(`SELECT r.slot / ${SLOTS_PER_DAY}, SUM(r.rows) FROM rollup r ${w.sql} GROUP BY 1 ORDER BY 1 ${order}`, w.params)) {
-    if (before + Number(count) > skip) {
-      day = Number(d);
+  for (const [d, count] of dayCounts(cat, f, dir)) {
+    if (before + count > skip) {
+      day = d;
       break;
     }
-    before += Number(count);
+    before += count;
   }
   if (day === undefined) return [];
   const dayW = rollupWhere(f, { from: day * SLOTS_PER_DAY, to: (day + 1) * SLOTS_PER_DAY }, 'r.');
@@ -104,6 +103,33 @@ async function timeSlice(store: UsageStore, f: ResolvedFilter, dir: Dir, skip: n
   return out;
 }
 
+/**
+ * Rows per UTC day in the sort's order: whole days from the UTC day rollups, a first or last day
+ * the filter cuts from the slot rollups.
+ */
+function dayCounts(cat: Catalog, f: ResolvedFilter, dir: Dir): [number, number][] {
+  const order = dir === 'desc' ? 'DESC' : 'ASC';
+  const firstWhole = f.fromSlot === null ? null : Math.ceil(f.fromSlot / SLOTS_PER_DAY);
+  const lastWhole = f.toSlot === null ? null : Math.floor(f.toSlot / SLOTS_PER_DAY);
+  const out: [number, number][] = [];
+  const cut = (from: number, to: number) => {
+    const w = rollupWhere(f, { from, to }, 'r.');
+    const n = Number(cat.all(`SELECT COALESCE(SUM(r.rows), 0) FROM rollup r ${w.sql}`, w.params)[0][0]);
+    if (n) out.push([Math.floor(from / SLOTS_PER_DAY), n]);
+  };
+  if (firstWhole !== null && lastWhole !== null && firstWhole > lastWhole) {
+    cut(f.fromSlot!, f.toSlot!); // within one day
+    return out;
+  }
+  if (f.fromSlot !== null && f.fromSlot % SLOTS_PER_DAY) cut(f.fromSlot, firstWhole! * SLOTS_PER_DAY);
+  const whole = rollupSource(cat, { ...f, fromSlot: firstWhole === null ? null : firstWhole * SLOTS_PER_DAY, toSlot: lastWhole === null ? null : lastWhole * SLOTS_PER_DAY });
+  for (const [d, n] of cat.all(`SELECT r.day, SUM(r.rows) FROM day_rollup r ${whole.where.sql} GROUP BY 1 HAVING SUM(r.rows) > 0`, whole.where.params)) out.push([Number(d), Number(n)]);
+  if (f.toSlot !== null && f.toSlot % SLOTS_PER_DAY) cut(lastWhole! * SLOTS_PER_DAY, f.toSlot);
+  out.sort((a, b) => a[0] - b[0]);
+  if (order === 'DESC') out.reverse();
+  return out;
+}
+
 const maxOf = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
 const minOf = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
 
@@ -120,28 +146,106 @@ function valueOf(expr: string, r: PartRow): number {
   }
 }
 
-/** Orders rows of different months the way each month's query did: value, then time, then id. */
-function compareBy(expr: string, dir: Dir): (a: { part: Partition; row: PartRow }, b: { part: Partition; row: PartRow }) => number {
+type Found = { part: Partition; row: PartRow };
+
+/** Orders rows of different months the way each month's query did: value, then id (the index's own order). */
+function compareBy(expr: string, dir: Dir): (a: Found, b: Found) => number {
   const sign = dir === 'desc' ? -1 : 1;
-  return (a, b) => {
-    const d = valueOf(expr, a.row) - valueOf(expr, b.row) || a.part.base + a.row.t - (b.part.base + b.row.t) || (a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0);
-    return sign * d;
-  };
+  return (a, b) => sign * (valueOf(expr, a.row) - valueOf(expr, b.row) || (a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0));
 }
 
-async function valueSlice(store: UsageStore, f: ResolvedFilter, expr: string, dir: Dir, offset: number, limit: number): Promise<{ part: Partition; row: PartRow }[]> {
+/** Up to this deep, each month's best rows are taken at once; deeper, the months are merged as a stream (bounded memory). */
+const TOP_K_DEPTH = 5000;
+
+async function valueSlice(store: UsageStore, f: ResolvedFilter, expr: string, dir: Dir, offset: number, limit: number): Promise<Found[]> {
+  if (offset + limit > TOP_K_DEPTH) {
+    const out: Found[] = [];
+    let skip = offset;
+    for await (const chunk of mergedRows(store, f, expr, dir)) {
+      if (skip >= chunk.length) {
+        skip -= chunk.length;
+        continue;
+      }
+      out.push(...chunk.slice(skip, skip + limit - out.length));
+      skip = 0;
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
   const order = dir === 'desc' ? 'DESC' : 'ASC';
-  const all: { part: Partition; row: PartRow }[] = [];
+  const all: Found[] = [];
   for (const m of monthsIn(store.monthsWithRows(), f.fromSlot, f.toSlot)) {
     await store.withMonths([m], ([part]) => {
       if (!part) return;
       const pw = partWhere(f, part);
-      for (const v of part.all(`SELECT ${PART_SELECT} FROM usage ${pw.sql} ORDER BY ${expr} ${order}, t ${order}, id ${order} LIMIT ?`, [...pw.params, offset + limit])) {
+      for (const v of part.all(`SELECT ${PART_SELECT} FROM usage ${pw.sql} ORDER BY ${expr} ${order}, id ${order} LIMIT ?`, [...pw.params, offset + limit])) {
         all.push({ part, row: partRowOf(v) });
       }
     });
   }
   return all.sort(compareBy(expr, dir)).slice(offset, offset + limit);
+}
+
+const CHUNK = 2000;
+
+/** The next chunk of a month's rows after `last`, in (key, id) order: a keyset read, unaffected by rows added meanwhile. */
+async function nextChunk(store: UsageStore, m: Month, f: ResolvedFilter, expr: string, dir: Dir, last: PartRow | undefined): Promise<Found[]> {
+  return store.withMonths([m], ([part]) => {
+    if (!part) return [];
+    const pw = partWhere(f, part);
+    const order = dir === 'desc' ? 'DESC' : 'ASC';
+    const params: SqlValue[] = [...pw.params];
+    let after = '';
+    if (last) {
+      after = `${pw.sql ? ' AND' : 'WHERE'} (${expr}, id) ${dir === 'desc' ? '<' : '>'} (?, ?)`;
+      params.push(expr === 't' ? last.t : valueOf(expr, last), last.id);
+    }
+    return part.all(`SELECT ${PART_SELECT} FROM usage ${pw.sql}${after} ORDER BY ${expr} ${order}, id ${order} LIMIT ${CHUNK}`, params).map((v) => ({ part, row: partRowOf(v) }));
+  });
+}
+
+/** Every row of `f` ordered by a value across months: a merge of one keyset cursor per month. */
+async function* mergedRows(store: UsageStore, f: ResolvedFilter, expr: string, dir: Dir): AsyncGenerator<Found[]> {
+  const cmp = compareBy(expr, dir);
+  const heads: { m: Month; rows: Found[]; i: number; done: boolean }[] = [];
+  for (const m of monthsIn(store.monthsWithRows(), f.fromSlot, f.toSlot)) {
+    const rows = await nextChunk(store, m, f, expr, dir, undefined);
+    if (rows.length) heads.push({ m, rows, i: 0, done: rows.length < CHUNK });
+  }
+  let out: Found[] = [];
+  while (heads.length) {
+    let best = 0;
+    for (let k = 1; k < heads.length; k++) if (cmp(heads[k].rows[heads[k].i], heads[best].rows[heads[best].i]) < 0) best = k;
+    const h = heads[best];
+    out.push(h.rows[h.i++]);
+    if (h.i >= h.rows.length) {
+      const next = h.done ? [] : await nextChunk(store, h.m, f, expr, dir, h.rows[h.rows.length - 1].row);
+      if (next.length) Object.assign(h, { rows: next, i: 0, done: next.length < CHUNK });
+      else heads.splice(best, 1);
+    }
+    if (out.length >= CHUNK) {
+      yield out;
+      out = [];
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+  if (out.length) yield out;
+}
+
+/** Every row of `f` in time order: months do not interleave, so one after another, each by keyset. */
+async function* timeRows(store: UsageStore, f: ResolvedFilter, dir: Dir): AsyncGenerator<Found[]> {
+  const months = monthsIn(store.monthsWithRows(), f.fromSlot, f.toSlot);
+  if (dir === 'desc') months.reverse();
+  for (const m of months) {
+    let last: PartRow | undefined;
+    for (;;) {
+      const rows = await nextChunk(store, m, f, 't', dir, last);
+      if (rows.length) yield rows;
+      if (rows.length < CHUNK) break;
+      last = rows[rows.length - 1].row;
+      await new Promise((r) => setImmediate(r));
+    }
+  }
 }
 
 function toRows(store: UsageStore, found: { part: Partition; row: PartRow }[]): TableRow[] {
@@ -157,7 +261,7 @@ export async function page(store: UsageStore, req: PageRequest): Promise<TablePa
   const limit = Math.max(0, Math.min(MAX_LIMIT, Math.floor(req.limit)));
   const offset = Math.max(0, Math.floor(req.offset));
   const dir: Dir = req.dir === 'asc' ? 'asc' : 'desc';
-  const total = aggregate(cat, f).rows;
+  const total = rowCount(cat, f);
   if (!limit || offset >= total) return { rows: [], total, offset };
   const expr = VALUE_SORTS[req.sort];
   if (expr) return { rows: toRows(store, await valueSlice(store, f, expr, dir, offset, limit)), total, offset };
@@ -177,8 +281,6 @@ export async function page(store: UsageStore, req: PageRequest): Promise<TablePa
 
 // ---- every row, for an export ---------------------------------------------------------------
 
-const CHUNK = 2000;
-
 /**
  * Every row the filter matches, in the table's order, in chunks. Each month is read by keyset
  * (continuing after the last row read), so rows imported while an export runs never shift it:
@@ -190,84 +292,9 @@ export async function* orderedRows(store: UsageStore, filter: UsageFilter, sort:
   const f = resolveFilter(cat, filter);
   const dir: Dir = dirIn === 'asc' ? 'asc' : 'desc';
   if (f.none) return;
-  const expr = VALUE_SORTS[sort] ?? 't';
-  const groups = VALUE_SORTS[sort] ? [{ filter: f, count: 0 }] : groupsOf(cat, f, sort, dir, 0);
+  const expr = VALUE_SORTS[sort];
+  const groups = expr ? [{ filter: f, count: 0 }] : groupsOf(cat, f, sort, dir, 0);
   for (const g of groups) {
-    // A cursor per month; the next row overall is the best head among them.
-    const months = monthsIn(store.monthsWithRows(), g.filter.fromSlot, g.filter.toSlot);
-    if (expr === 't' && dir === 'desc') months.reverse();
-    const heads = new Map<Month, { part: Partition; rows: PartRow[]; done: boolean }>();
-    const fill = async (m: Month) => {
-      const h = heads.get(m)!;
-      const last = h.rows[h.rows.length - 1];
-      await store.withMonths([m], ([part]) => {
-        if (!part) {
-          h.rows = [];
-          h.done = true;
-          return;
-        }
-        h.part = part;
-        const pw = partWhere(g.filter, part);
-        const order = dir === 'desc' ? 'DESC' : 'ASC';
-        const cmp = dir === 'desc' ? '<' : '>';
-        const params: SqlValue[] = [...pw.params];
-        let after = '';
-        if (last) {
-          after = `${pw.sql ? ' AND' : 'WHERE'} (${expr === 't' ? '' : `${expr}, `}t, id) ${cmp} (${expr === 't' ? '' : '?, '}?, ?)`;
-          if (expr !== 't') params.push(valueOf(expr, last));
-          params.push(last.t, last.id);
-        }
-        h.rows = part.all(`SELECT ${PART_SELECT} FROM usage ${pw.sql}${after} ORDER BY ${expr === 't' ? '' : `${expr} ${order}, `}t ${order}, id ${order} LIMIT ${CHUNK}`, params).map(partRowOf);
-        h.done = h.rows.length < CHUNK;
-      });
-    };
-    if (expr === 't') {
-      // Time order: months do not interleave, so read them one after another.
-      for (const m of months) {
-        heads.set(m, { part: undefined as unknown as Partition, rows: [], done: false });
-        for (;;) {
-          await fill(m);
-          const h = heads.get(m)!;
-          if (h.rows.length) yield toRows(store, h.rows.map((row) => ({ part: h.part, row })));
-          if (h.done) break;
-          await new Promise((r) => setImmediate(r));
-        }
-      }
-      continue;
-    }
-    const cmp = compareBy(expr, dir);
-    const queue: { m: Month; i: number }[] = [];
-    for (const m of months) {
-      heads.set(m, { part: undefined as unknown as Partition, rows: [], done: false });
-      await fill(m);
-      if (heads.get(m)!.rows.length) queue.push({ m, i: 0 });
-    }
-    let out: { part: Partition; row: PartRow }[] = [];
-    while (queue.length) {
-      let best = 0;
-      for (let k = 1; k < queue.length; k++) {
-        const a = heads.get(queue[k].m)!;
-        const b = heads.get(queue[best].m)!;
-        if (cmp({ part: a.part, row: a.rows[queue[k].i] }, { part: b.part, row: b.rows[queue[best].i] }) < 0) best = k;
-      }
-      const q = queue[best];
-      const h = heads.get(q.m)!;
-      out.push({ part: h.part, row: h.rows[q.i] });
-      q.i++;
-      if (q.i >= h.rows.length) {
-        if (h.done) queue.splice(best, 1);
-        else {
-          await fill(q.m);
-          q.i = 0;
-          if (!h.rows.length) queue.splice(best, 1);
-        }
-      }
-      if (out.length >= CHUNK) {
-        yield toRows(store, out);
-        out = [];
-        await new Promise((r) => setImmediate(r));
-      }
-    }
-    if (out.length) yield toRows(store, out);
+    for await (const chunk of expr ? mergedRows(store, g.filter, expr, dir) : timeRows(store, g.filter, dir)) yield toRows(store, chunk);
   }
 }

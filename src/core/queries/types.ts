@@ -1,7 +1,7 @@
 // What the dashboard, the status bar and the CLI can ask, and what they get back.
 // Plain data (structured-clone and JSON safe): it crosses the worker and webview boundaries.
 import type { CostSource, SourceId } from '../model';
-import type { Granularity } from './time';
+import type { Granularity } from '../time/calendar';
 
 export type { Granularity };
 

@@ -5,9 +5,11 @@ import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import type { FileCursor, SourceId } from '../model';
 import { monthOf, monthStart, type Month } from './partition';
 import { CATALOG_SCHEMA, createCatalogSchema, tune, userVersion } from './schema';
+import { ZoneClock } from '../time/zoneClock';
+import { localBucketSql, localDay, SLOT_MS, SLOTS_PER_DAY } from '../time/zoneSql';
 import { COST_SOURCE_MASK, FLAG_APPROXIMATE } from './storedRow';
 
-export const SLOT_MS = 15 * 60 * 1000;
+export { SLOT_MS };
 const CACHE_KIB = 4096;
 
 export interface SourceRunInfo {
@@ -47,6 +49,9 @@ const DELTA_FIELDS = 13; // rows, requests, input, output, cache_read, cache_wri
 type Delta = number[];
 
 export class NewerSchemaError extends Error {}
+
+/** Zones with day rollups besides UTC (a window, the CLI and a second window may each use another). */
+const MAX_ZONES = 3;
 
 export class Catalog {
   private statements = new Map<string, Statement>();
@@ -303,6 +308,7 @@ export class Catalog {
         up.run([...key.split('|').map(Number), ...d.slice(0, 12)]);
       }
       this.db.run('DELETE FROM rollup WHERE rows = 0 AND slot IN (' + [...new Set([...this.deltas.keys()].map((k) => Number(k.split('|')[0])))].join(',') + ')');
+      this.flushDays();
       this.deltas.clear();
     }
     for (const [k, t] of this.dimTotals) {
@@ -328,6 +334,63 @@ export class Catalog {
     this.changeVersion = undefined;
   }
 
+  /** The slot deltas, per local day of every zone kept. */
+  private flushDays(): void {
+    const up = this.stmt(
+      `INSERT INTO day_rollup (zone, day, project, model, source, branch, rows, requests, input, output, cache_read, cache_write,
+         cache_write_1h, reasoning, cost, reported_cost, unpriced, approximate)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (zone, day, project, model, source, branch) DO UPDATE SET
+         rows = rows + excluded.rows, requests = requests + excluded.requests, input = input + excluded.input,
+         output = output + excluded.output, cache_read = cache_read + excluded.cache_read,
+         cache_write = cache_write + excluded.cache_write, cache_write_1h = cache_write_1h + excluded.cache_write_1h,
+         reasoning = reasoning + excluded.reasoning, cost = cost + excluded.cost, reported_cost = reported_cost + excluded.reported_cost,
+         unpriced = unpriced + excluded.unpriced, approximate = approximate + excluded.approximate`,
+    );
+    for (const [id, name] of this.all('SELECT id, name FROM zones')) {
+      const clock = ZoneClock.of(String(name));
+      const days = new Set<number>();
+      for (const [key, d] of this.deltas) {
+        if (d.every((x) => x === 0)) continue;
+        const [slot, ...dims] = key.split('|').map(Number);
+        const day = localDay(clock, slot);
+        days.add(day);
+        up.run([Number(id), day, ...dims, ...d.slice(0, 12)]);
+      }
+      if (days.size) this.db.run(`DELETE FROM day_rollup WHERE zone = ? AND rows = 0 AND day IN (${[...days].join(',')})`, [Number(id)]);
+    }
+  }
+
+  /**
+   * The id of a zone's day rollups, built from the slots the first time it is asked for (one
+   * pass over the rollups). At most MAX_ZONES are kept besides UTC: the least used goes.
+   */
+  dayZone(tz: string): number {
+    const found = this.one('SELECT id FROM zones WHERE name = ?', [tz]);
+    const now = Date.now();
+    if (found) {
+      this.stmt('UPDATE zones SET used = ? WHERE id = ?').run([now, Number(found[0])]);
+      return Number(found[0]);
+    }
+    const extra = this.all('SELECT id FROM zones WHERE id != 1 ORDER BY used');
+    for (const [old] of extra.slice(0, Math.max(0, extra.length - MAX_ZONES + 1))) {
+      this.db.run('DELETE FROM day_rollup WHERE zone = ?', [Number(old)]);
+      this.db.run('DELETE FROM zones WHERE id = ?', [Number(old)]);
+    }
+    this.stmt('INSERT INTO zones (name, used) VALUES (?, ?)').run([tz, now]);
+    const id = Number(this.one('SELECT last_insert_rowid()')![0]);
+    const [lo, hi] = this.all('SELECT MIN(slot), MAX(slot) FROM rollup')[0];
+    if (lo !== null) {
+      const day = localBucketSql(ZoneClock.of(tz), 'slot', Number(lo), Number(hi) + 1, SLOTS_PER_DAY);
+      this.db.run(
+        `INSERT INTO day_rollup SELECT ${id}, ${day}, project, model, source, branch, SUM(rows), SUM(requests), SUM(input), SUM(output),
+           SUM(cache_read), SUM(cache_write), SUM(cache_write_1h), SUM(reasoning), SUM(cost), SUM(reported_cost), SUM(unpriced), SUM(approximate)
+         FROM rollup GROUP BY 2, 3, 4, 5, 6`,
+      );
+    }
+    return id;
+  }
+
   // ---- month files ----------------------------------------------------------------------
 
   partitions(): Map<Month, { file: string; rows: number; bytes: number }> {
@@ -348,6 +411,12 @@ export class Catalog {
     const from = Math.floor(monthStart(month) / SLOT_MS);
     const to = Math.floor(monthStart(month + 1) / SLOT_MS);
     this.db.run('DELETE FROM rollup WHERE slot >= ? AND slot < ?', [from, to]);
+    // Day rollups are rebuilt from the slots on next use.
+    this.db.run('DELETE FROM day_rollup');
+    this.db.run('DELETE FROM zones WHERE id != 1');
+    this.db.run(`INSERT INTO day_rollup SELECT 1, slot / ${SLOTS_PER_DAY}, project, model, source, branch, SUM(rows), SUM(requests), SUM(input), SUM(output),
+        SUM(cache_read), SUM(cache_write), SUM(cache_write_1h), SUM(reasoning), SUM(cost), SUM(reported_cost), SUM(unpriced), SUM(approximate)
+      FROM rollup GROUP BY 2, 3, 4, 5, 6`);
     this.db.run('DELETE FROM partitions WHERE month = ?', [month]);
     this.db.run('DELETE FROM copies WHERE month = ?', [month]);
     for (const [table, column] of [['sources', 'source'], ['projects', 'project'], ['models', 'model']]) {

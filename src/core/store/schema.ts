@@ -35,6 +35,20 @@ const CATALOG_DDL = `
     unpriced INTEGER NOT NULL, approximate INTEGER NOT NULL,
     PRIMARY KEY (slot, project, model, source, branch)
   ) WITHOUT ROWID;
+  -- The same sums per local calendar day, for the time zones in use (UTC always): long ranges
+  -- (all time, months) read a few rows per day instead of one per slot. Rebuilt from the slots
+  -- when a new zone is asked for.
+  CREATE TABLE zones (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, used INTEGER NOT NULL);
+  CREATE TABLE day_rollup (
+    zone INTEGER NOT NULL, day INTEGER NOT NULL,
+    project INTEGER NOT NULL, model INTEGER NOT NULL, source INTEGER NOT NULL, branch INTEGER NOT NULL,
+    rows INTEGER NOT NULL, requests INTEGER NOT NULL,
+    input INTEGER NOT NULL, output INTEGER NOT NULL, cache_read INTEGER NOT NULL, cache_write INTEGER NOT NULL,
+    cache_write_1h INTEGER NOT NULL, reasoning INTEGER NOT NULL, cost INTEGER NOT NULL, reported_cost INTEGER NOT NULL,
+    unpriced INTEGER NOT NULL, approximate INTEGER NOT NULL,
+    PRIMARY KEY (zone, day, project, model, source, branch)
+  ) WITHOUT ROWID;
+  INSERT INTO zones (id, name, used) VALUES (1, 'UTC', 0);
   CREATE TABLE partitions (month INTEGER PRIMARY KEY, file TEXT NOT NULL, rows INTEGER NOT NULL, bytes INTEGER NOT NULL);
   -- Where replayed copies live (rare), so the original, whenever it arrives, finds and replaces them.
   CREATE TABLE copies (alias INTEGER NOT NULL, month INTEGER NOT NULL, PRIMARY KEY (alias, month)) WITHOUT ROWID;

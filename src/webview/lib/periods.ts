@@ -1,6 +1,6 @@
 // Calendar helpers for the charts and the table, in the user's time zone setting (InitData.timeZone),
 // reusing the host's period arithmetic so a bar's period is exactly what the host grouped.
-import { localTime, periodOf, type Granularity } from '../../core/queries/time';
+import { localTime, periodOf, type Granularity } from '../../core/time/calendar';
 
 export interface Period {
   key: string;

@@ -2,7 +2,7 @@
 // into local hours, days, weeks and months is arithmetic, not one Intl call each. Offsets come
 // from Intl once per day of each year in use; a change between two days is pinned to its
 // 15-minute slot by bisection (every zone in use changes offset on a 15-minute boundary).
-import { offsetMs } from './time';
+import { offsetMs } from './calendar';
 
 const DAY = 86_400_000;
 const SLOT = 15 * 60_000;
