@@ -53,7 +53,11 @@ export interface UsageRecord {
   /** The part of cacheWriteTokens written with a 1-hour TTL (priced at the 1h rate). */
   cacheWrite1hTokens: number;
   reasoningTokens: number;
-  /** API requests this record stands for, when a tool logs a sum over several (default 1). */
+  /**
+   * API requests this record stands for, when a tool logs a sum over several (default 1): Copilot
+   * CLI's `session.shutdown` segments (`requests.count`). Priced as that many requests of the
+   * average size (see `costOf` in pricing/pricer.ts).
+   */
   requests?: number;
   /** The git branch the request was made on, when the log says. */
   branch?: string;

@@ -21,6 +21,7 @@
 // or of a crashed process.
 //
 // `requests.cost` is a premium-request multiplier, not dollars: never a reported cost.
+// `requests.count` (per leg) becomes the record's `requests`, so the segment is priced per request.
 // `inputTokens` includes cache reads (and cache writes): uncached input = input − read − write,
 // or input − read when that would go negative (writes then were not included); never below 0.
 // `reasoningTokens` is the reasoning part of `outputTokens`.
@@ -114,6 +115,8 @@ function shutdownRecords(state: CopilotState, ev: Record<string, unknown>): Usag
       cacheWriteTokens: d.cacheWrite,
       cacheWrite1hTokens: 0,
       reasoningTokens: d.reasoning,
+      // A segment sums many requests: priced as that many of its average size, not as one.
+      ...(d.requests > 0 ? { requests: d.requests } : {}),
     });
   }
   return records;

@@ -160,9 +160,18 @@ function pickVariant(vs: PriceVariant[], ts: number): PriceVariant {
   return vs[0];
 }
 
-/** Cost of one request. Tiers are chosen by the request's total input and apply to the whole request. */
+/**
+ * Cost of one record. Tiers are chosen by a request's total input and apply to the whole request.
+ * A record that sums several requests (`requests` > 1, Copilot CLI segments) is priced as that many
+ * requests of its average size: the tier is judged on the average input, and since the cost is
+ * linear in tokens within a tier, `requests` × cost(average) is the token cost at that tier plus
+ * the per-request fee `requests` times. Judging the tier on the sum would bill a long session at
+ * the long-context rate although none of its requests came near it; per-request sizes are not in
+ * the log, so the average is the best estimate (exact when no request crosses a threshold).
+ */
 export function costOf(p: TieredRates, r: UsageRecord): number {
-  const totalInput = r.inputTokens + r.cacheReadTokens + r.cacheWriteTokens;
+  const requests = requestCount(r);
+  const totalInput = (r.inputTokens + r.cacheReadTokens + r.cacheWriteTokens) / requests;
   let t = p.base;
   for (const tier of p.tiers) if (totalInput > tier.above) t = tier.rates;
   const write1h = Math.min(r.cacheWrite1hTokens, r.cacheWriteTokens);
@@ -177,8 +186,14 @@ export function costOf(p: TieredRates, r: UsageRecord): number {
     (r.cacheWriteTokens - write1h) * t.cacheWrite +
     write1h * t.cacheWrite1h +
     output +
-    t.perRequest
+    t.perRequest * requests
   );
+}
+
+/** `requests` when it is a whole number ≥ 1, else 1 (a record is one request unless it says otherwise). */
+function requestCount(r: UsageRecord): number {
+  const n = r.requests;
+  return n !== undefined && Number.isInteger(n) && n > 1 ? n : 1;
 }
 
 type RateInput = { input: number; output: number; cacheRead?: number; cacheWrite?: number; cacheWrite1h?: number };

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { CopilotCliImporter } from '../../../src/core/importers/copilotCli';
 import type { SourceContext } from '../../../src/core/importers/types';
 import type { UsageRecord } from '../../../src/core/model';
+import { Pricer } from '../../../src/core/pricing';
 import { tempDir } from '../../support/tempDir';
 
 const SID = '0c1d2e3f-aaaa-bbbb-cccc-ddddeeeeffff';
@@ -133,5 +134,35 @@ describe('Copilot CLI importer', () => {
     await fs.writeFile(file, start());
     const shrunk = await imp.readFile(file, r.cursor);
     assert.deepEqual([shrunk.reread, shrunk.records.length], [true, 0]);
+  });
+
+  it('prices a long segment as requests.count requests of its average size, not as one huge request', async () => {
+    // A long session on claude-sonnet-4.5: 50 requests, 2.3M input tokens in all (2.2M of them cache
+    // reads, 52k cache writes), 46k per request on average, far below the 200k long-context tier.
+    await fs.writeFile(
+      file,
+      start() +
+        line({
+          type: 'session.shutdown',
+          data: {
+            shutdownType: 'routine', totalPremiumRequests: 50, totalApiDurationMs: 912_400, sessionStartTime: 1787220000000,
+            codeChanges: { linesAdded: 412, linesRemoved: 96, filesModified: ['src/app.ts', 'src/db.ts'] },
+            modelMetrics: {
+              'claude-sonnet-4.5': {
+                requests: { count: 50, cost: 50 },
+                usage: { inputTokens: 2_300_000, outputTokens: 6_000, cacheReadTokens: 2_200_000, cacheWriteTokens: 52_000, reasoningTokens: 1_500 },
+              },
+            },
+            currentModel: 'claude-sonnet-4.5',
+          },
+          id: 'b7e2c1d0-5f3a-4c8e-9a1b-2d3e4f5a6b7c', timestamp: T1, parentId: 'e0',
+        }),
+    );
+    const [rec] = (await imp.readFile(file, undefined)).records;
+    const priced = new Pricer().price(rec!);
+    // Base rates for every request: 48k·$3 + 2.2M·$0.30 + 52k·$3.75 + 6k·$15 per MTok = $1.089
+    // (one 2.3M-token request would be billed at the >200k rates: $2.133).
+    assert.equal(priced.cost.toFixed(6), '1.089000');
+    assert.equal(rec!.requests, 50);
   });
 });

@@ -31,6 +31,19 @@ describe('pricing: Pricer (bundled genai-prices data)', () => {
     assert.equal(usd(over.cost), usd((50_001 * 6 + 150_000 * 0.6 + 2_000 * 22.5) / 1e6));
   });
 
+  it('a record summing several requests judges the tier on the average request', () => {
+    // 2 requests, 500k input in all: 250k each, so both are long-context requests ($6 in, $22.50 out)
+    const two = p.price(rec('claude-sonnet-4-5', { inputTokens: 500_000, outputTokens: 2_000, requests: 2 }));
+    assert.equal(usd(two.cost), usd((500_000 * 6 + 2_000 * 22.5) / 1e6));
+    // 5 requests, the same 500k: 100k each, all at the base rate ($3 in, $15 out)
+    const five = p.price(rec('claude-sonnet-4-5', { inputTokens: 500_000, outputTokens: 2_000, requests: 5 }));
+    assert.equal(usd(five.cost), usd((500_000 * 3 + 2_000 * 15) / 1e6));
+    // a count that is not a whole number ≥ 1 means one request
+    for (const requests of [0, -3, 1.5, Number.NaN]) {
+      assert.equal(usd(p.price(rec('claude-sonnet-4-5', { inputTokens: 500_000, requests })).cost), usd(3), String(requests));
+    }
+  });
+
   it('Sonnet 4 over 200k uses the documented supplement (genai-prices 0.1.8 has no tier for it)', () => {
     const r = p.price(rec('claude-sonnet-4-20250514', { inputTokens: 250_000, outputTokens: 1_000 }));
     assert.equal(r.model, 'claude-sonnet-4');
