@@ -6,7 +6,9 @@
 //      provider prefix matters, e.g. '@cf/…' or 'zai/glm-4.6'), then within each first-party
 //      vendor (the package only searches the provider whose id pattern claims the model, so
 //      'codex-mini-latest' or 'codestral-latest' would otherwise miss);
-//   5. unpriced (cost 0), never a silent $0 'estimated'. Ids routed to a local runtime
+//   5. table prices get the regional-endpoint premium where the id names a Bedrock geography
+//      (regional.ts); overrides are taken as given;
+//   6. unpriced (cost 0), never a silent $0 'estimated'. Ids routed to a local runtime
 //      ('ollama/…', 'lmstudio/…') skip the table: they cost nothing, so only an override prices them.
 // Everything up to the rates is cached per raw id, so a record costs one Map lookup and a few
 // multiplications.
@@ -14,12 +16,13 @@
 import { createHash } from 'node:crypto';
 import type { CostSource, UsageRecord } from '../model';
 import { normalizeModelId } from './modelId';
+import { regionalMultiplier } from './regional';
 import { fastMultiplier } from './supplement';
 import { GENAI_PRICES_VERSION, compileTableModel, findTableModel } from './table';
 import type { PriceOverride, PriceOverrides, PriceVariant, Rates, ResolvedPrice, TieredRates } from './types';
 
 /** Bump when normalisation, supplements or cost rules change, so stored rows get re-priced. */
-export const PRICING_RULES_VERSION = 1;
+export const PRICING_RULES_VERSION = 2;
 
 const PER_TOKEN = 1e-6;
 
@@ -107,7 +110,14 @@ function tablePrice(model: string, raw: string): ResolvedPrice | null {
 const FIRST_PARTY = ['openai', 'anthropic', 'google', 'x-ai', 'deepseek', 'mistral', 'moonshotai', 'zai', 'zhipuai', 'minimax', 'cohere', 'perplexity'];
 const LOCAL_RUNTIME = /^(?:ollama|ollama_chat|lmstudio|lm-studio|lm_studio|llamacpp|llama\.cpp|llama-cpp|local|localhost)\//;
 
+/** The table's price for a logged id, with the regional-endpoint premium where it applies (regional.ts). */
 function lookupTable(model: string, raw: string): ResolvedPrice | null {
+  const price = lookupTableBase(model, raw);
+  const premium = regionalMultiplier(raw, model);
+  return price && premium !== 1 ? scale(price, premium, 'regional endpoint') : price;
+}
+
+function lookupTableBase(model: string, raw: string): ResolvedPrice | null {
   const lower = raw.trim().toLowerCase();
   if (LOCAL_RUNTIME.test(lower)) return null;
   if (model.endsWith('-fast')) {
@@ -115,7 +125,7 @@ function lookupTable(model: string, raw: string): ResolvedPrice | null {
     const mult = fastMultiplier(base);
     if (mult !== undefined) {
       const m = findTableModel(base);
-      return m ? scale(compileTableModel(m), mult) : null;
+      return m ? scale(compileTableModel(m), mult, 'fast mode') : null;
     }
     // A Claude fast-mode id would prefix-match the base model and be billed far too low.
     if (model.startsWith('claude-')) return null;
@@ -128,7 +138,7 @@ function lookupTable(model: string, raw: string): ResolvedPrice | null {
   return m ? compileTableModel(m) : null;
 }
 
-function scale(p: ResolvedPrice, k: number): ResolvedPrice {
+function scale(p: ResolvedPrice, k: number, why: string): ResolvedPrice {
   const sr = (r: Rates): Rates => ({
     input: r.input * k,
     output: r.output * k,
@@ -139,7 +149,7 @@ function scale(p: ResolvedPrice, k: number): ResolvedPrice {
     perRequest: r.perRequest * k,
   });
   return {
-    origin: `${p.origin} ×${k} (fast mode)`,
+    origin: `${p.origin} ×${k} (${why})`,
     variants: p.variants.map((v) => ({ ...v, rates: { base: sr(v.rates.base), tiers: v.rates.tiers.map((t) => ({ above: t.above, rates: sr(t.rates) })) } })),
   };
 }
