@@ -176,6 +176,7 @@ function onTokenCount(state: CodexState, payload: any, rawTs: unknown): UsageRec
 
   let delta: Tuple;
   let key: string;
+  let alias: string;
   if (total) {
     const prev = state.prev;
     if (prev && same(total, prev)) return []; // re-emitted (UI or rate-limit refresh): nothing new
@@ -189,10 +190,12 @@ function onTokenCount(state: CodexState, payload: any, rawTs: unknown): UsageRec
     // rewrite is re-read from the start. Unlike ccusage's (timestamp, model, tokens) fingerprint it
     // leaves the timestamp out, since replays are re-stamped, and needs no model (unknown early).
     key = `${state.owner}:${state.epoch}:${total.join(':')}`;
+    alias = `${ts}:${total.join(':')}`;
   } else {
     // No cumulative totals (older logs): trust the per-turn figure; ccusage's fingerprint.
     delta = last!;
     key = `${state.owner}:${state.epoch}:last:${ts}:${delta.join(':')}`;
+    alias = `last:${ts}:${delta.join(':')}`;
   }
   if (delta.every((v) => v === 0)) return [];
 
@@ -218,6 +221,14 @@ function onTokenCount(state: CodexState, payload: any, rawTs: unknown): UsageRec
       cacheWriteTokens: cacheWrite,
       cacheWrite1hTokens: 0,
       reasoningTokens: reasoning,
+      // A branched rollout can copy its parent's lines (same timestamps, same cumulative totals)
+      // into a file with no session_meta, where nothing names the parent. The event's timestamp and
+      // totals identify it across files; a file without session_meta only ever holds such copies
+      // or its own events after them, so its records are copies: the store drops one when a row
+      // from a file with session_meta has the same alias, whichever is imported first. (The dedupe
+      // key stays as it was, so rows already stored are not doubled.)
+      aliasKey: alias,
+      isCopy: !state.metaSeen,
     },
   ];
 }
