@@ -8,7 +8,10 @@
 //   `sessionId + id` wins. Within one read we keep the last copy ourselves; across reads the
 //   store keeps the copy with the larger total (a later copy never has fewer tokens).
 // - `$rewindTo` removes messages from the conversation, but their tokens were billed: ignored.
-// - `$set.messages` (history sync) repeats existing messages: ignored, the lines themselves count.
+// - `$set.messages` (history sync, `updateMessagesFromHistory`) rewrites the whole conversation;
+//   Gemini CLI's loader takes that list as the conversation. Its entries are read like message
+//   lines, under the same `sessionId + id` key, so a message in both places counts once and the
+//   last copy wins; a message whose tokens were recorded only there is counted too.
 // - Older builds wrote one JSON document per session (`session-*.json`), rewritten whole.
 //   Resuming one copies every message into `<same name>.jsonl`; same sessionId + id, so the
 //   store deduplicates across the two files.
@@ -176,6 +179,18 @@ function messageRecord(msg: Record<string, unknown>, sessionId: string, project:
   ];
 }
 
+/** Records of a list of messages (a legacy session's `messages`, or a `$set.messages` list). */
+function messagesRecords(messages: unknown[], sessionId: string, project: string): { records: UsageRecord[]; skipped: number } {
+  const records: UsageRecord[] = [];
+  let skipped = 0;
+  for (const msg of messages) {
+    const out = isObject(msg) ? messageRecord(msg, sessionId, project) : 'skip';
+    if (out === 'skip') skipped++;
+    else records.push(...out);
+  }
+  return { records, skipped };
+}
+
 function jsonlParser(fallbackSessionId: string, project: string): JsonlParser<GeminiState> {
   return {
     // No byte prefilter: the metadata line (session id) carries no "tokens".
@@ -187,7 +202,10 @@ function jsonlParser(fallbackSessionId: string, project: string): JsonlParser<Ge
       if (isObject(obj['$set'])) {
         const sid = obj['$set']['sessionId'];
         if (typeof sid === 'string' && sid) state.sessionId = sid;
-        return []; // `$set.messages` repeats messages already in the log
+        const messages = obj['$set']['messages'];
+        if (!Array.isArray(messages)) return [];
+        const { records, skipped } = messagesRecords(messages, state.sessionId, project);
+        return records.length === 0 && skipped > 0 ? 'skip' : records;
       }
       if ('$rewindTo' in obj) return []; // billed tokens stay billed
       if (typeof obj['id'] !== 'string') {
@@ -204,18 +222,7 @@ function jsonlParser(fallbackSessionId: string, project: string): JsonlParser<Ge
 function parseLegacyJson(doc: unknown, file: string, project: string): { records: UsageRecord[]; skipped: number } {
   if (!isObject(doc) || !Array.isArray(doc['messages'])) return { records: [], skipped: 1 };
   const sessionId = typeof doc['sessionId'] === 'string' && doc['sessionId'] ? doc['sessionId'] : sessionIdFromName(file);
-  const records: UsageRecord[] = [];
-  let skipped = 0;
-  for (const msg of doc['messages']) {
-    if (!isObject(msg)) {
-      skipped++;
-      continue;
-    }
-    const out = messageRecord(msg, sessionId, project);
-    if (out === 'skip') skipped++;
-    else records.push(...out);
-  }
-  return { records, skipped };
+  return messagesRecords(doc['messages'], sessionId, project);
 }
 
 /** Reads the metadata line's projectHash without parsing the rest of the file. */

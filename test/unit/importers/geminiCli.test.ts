@@ -48,7 +48,7 @@ describe('Gemini CLI importer', () => {
     assert.deepEqual(imp.roots(ctx('C:\\Users\\u', { platform: 'win32' })), ['C:\\Users\\u\\.gemini\\tmp']);
   });
 
-  it('keeps the last copy of a re-appended message, ignores $rewindTo and $set, normalises tokens', async () => {
+  it('keeps the last copy of a re-appended message, ignores $rewindTo and metadata $set, normalises tokens', async () => {
     await fs.mkdir(path.join(tmp, 'my-app'), { recursive: true });
     await fs.writeFile(path.join(tmp, 'my-app', '.project_root'), '/work/my-app\n');
     const f = await writeChat(
@@ -63,7 +63,7 @@ describe('Gemini CLI importer', () => {
         line({ $rewindTo: 'm1' }) + // does not un-bill
         '{"id":"broken", "type":"gemini", "tokens":\n' +
         gemini('m2', { input: 500, output: 20, cached: 0, thoughts: 0, tool: 40, total: 560 }, { timestamp: '2026-08-20T10:01:00.000Z' }) +
-        line({ $set: { messages: [{ id: 'm2', type: 'gemini', tokens: { input: 1, output: 1, cached: 0, total: 2 } }] } }),
+        line({ $set: { summary: 'Greeting', lastUpdated: '2026-08-20T10:01:00.100Z' } }),
     );
     assert.deepEqual(await imp.listFiles(imp.roots(ctx(home)), ctx(home)), [f]);
     const r = await imp.readFile(f, undefined);
@@ -81,6 +81,42 @@ describe('Gemini CLI importer', () => {
     assert.equal(m1.modelRaw, 'gemini-2.5-pro');
     assert.equal(m1.ts, Date.parse('2026-08-20T10:00:09.000Z'));
     assert.equal(m1.source, 'gemini-cli');
+  });
+
+  it('reads the conversation in a {"$set":{"messages":[…]}} record by message id, the last copy winning', async () => {
+    // Gemini CLI's history sync (updateMessagesFromHistory) rewrites the whole conversation as
+    // `$set.messages`; its loader then takes that list as the conversation. Here m2's tokens were
+    // recorded only there, m1 is in both places, and m2 is re-appended afterwards with more tokens.
+    const SESSION = '3f9a1c22-6d4e-4b8a-a0f1-7c2e5d9b8a61';
+    const at = (s: string) => `2026-09-04T16:${s}.000Z`;
+    const m1 = { id: '6c1f0e2a-41b7-4d0e-9a55-1f3e7b2c9d01', timestamp: at('20:41'), type: 'gemini', content: 'The failing test mocks the clock; I will pin it.', thoughts: [{ subject: 'Reading the test', description: 'The clock is mocked', timestamp: at('20:38') }], tokens: { input: 21408, output: 388, cached: 16384, thoughts: 512, tool: 0, total: 22308 }, model: 'gemini-3-pro-preview' };
+    const m2 = { id: 'a27d9c4e-0b13-4f6a-8e2d-5b9c1a7e3f02', timestamp: at('21:55'), type: 'gemini', content: '', toolCalls: [{ id: 'run_shell_command-1', name: 'run_shell_command', args: { command: 'npm test' }, status: 'success', timestamp: at('21:50') }], thoughts: [], model: 'gemini-3-pro-preview' };
+    const m2Tokens = { input: 23950, output: 140, cached: 20480, thoughts: 96, tool: 1200, total: 25386 };
+    const m2Later = { input: 23950, output: 262, cached: 20480, thoughts: 96, tool: 1200, total: 25508 };
+    const u = (id: string, ts: string, text: string) => ({ id, timestamp: at(ts), type: 'user', content: [{ text }] });
+    const f = await writeChat(
+      'ledger',
+      'session-2026-09-04T16-20-3f9a1c22.jsonl',
+      line({ sessionId: SESSION, projectHash: 'ledger', startTime: at('20:00'), lastUpdated: at('20:00'), kind: 'main' }) +
+        line(u('u1', '20:02', 'why does test/clock.test.ts fail?')) +
+        line({ ...m1, tokens: null }) +
+        line(m1) +
+        line({ $set: { lastUpdated: at('20:41') } }) +
+        line(u('u2', '21:40', 'pin it and run the tests')) +
+        line(m2) + // tokens not recorded on this line
+        line({ $set: { messages: [u('u1', '20:02', 'why does test/clock.test.ts fail?'), m1, u('u2', '21:40', 'pin it and run the tests'), { ...m2, tokens: m2Tokens }], lastUpdated: at('21:56') } }),
+    );
+    const row = (x: UsageRecord) => [x.dedupeKey, x.ts, x.inputTokens, x.cacheReadTokens, x.outputTokens, x.reasoningTokens];
+    const r = await imp.readFile(f, undefined);
+    assert.equal(r.skipped, 0);
+    assert.deepEqual(r.records.map(row), [
+      [`${SESSION}:${m1.id}`, Date.parse(at('20:41')), 21408 - 16384, 16384, 388 + 512, 512],
+      [`${SESSION}:${m2.id}`, Date.parse(at('21:55')), 23950 - 20480 + 1200, 20480, 140 + 96, 96],
+    ]);
+    // m2 re-appended later with more output: the same key, so the store keeps one row (the larger).
+    await fs.appendFile(f, line({ ...m2, tokens: m2Later }) + line({ $set: { messages: [{ ...m2, tokens: m2Later }], lastUpdated: at('22:30') } }));
+    const next = await imp.readFile(f, r.cursor);
+    assert.deepEqual(next.records.map(row), [[`${SESSION}:${m2.id}`, Date.parse(at('21:55')), 23950 - 20480 + 1200, 20480, 262 + 96, 96]]);
   });
 
   it('does not subtract cached when the total shows input excludes it', async () => {
