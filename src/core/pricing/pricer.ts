@@ -8,7 +8,9 @@
 //      'codex-mini-latest' or 'codestral-latest' would otherwise miss);
 //   5. table prices get the regional-endpoint premium where the id names a Bedrock geography
 //      (regional.ts); overrides are taken as given;
-//   6. unpriced (cost 0), never a silent $0 'estimated'. Ids routed to a local runtime
+//   6. a released name the table lacks is priced as its '-preview' when the table has that
+//      (marked with pricedAs);
+//   7. unpriced (cost 0), never a silent $0 'estimated'. Ids routed to a local runtime
 //      ('ollama/…', 'lmstudio/…') skip the table: they cost nothing, so only an override prices them.
 // Everything up to the rates is cached per raw id, so a record costs one Map lookup and a few
 // multiplications.
@@ -26,15 +28,22 @@ export const PRICING_RULES_VERSION = 2;
 
 const PER_TOKEN = 1e-6;
 
-interface Entry {
+interface Entry extends TablePrice {
   model: string;
+}
+
+interface TablePrice {
   price: ResolvedPrice | null;
+  /** The id whose table price is used, when it is not the model's own (the preview fallback). */
+  pricedAs?: string;
 }
 
 export interface PriceResult {
   model: string;
   cost: number;
   costSource: CostSource;
+  /** Only when the price of another model was used (see `pricedAs` on PricedRecord). */
+  pricedAs?: string;
 }
 
 export class Pricer {
@@ -72,7 +81,8 @@ export class Pricer {
     const reported = r.reportedCost;
     if (reported !== undefined && Number.isFinite(reported)) return { model: e.model, cost: reported, costSource: 'reported' };
     if (e.price === null) return { model: e.model, cost: 0, costSource: 'unpriced' };
-    return { model: e.model, cost: costOf(pickVariant(e.price.variants, r.ts).rates, r), costSource: 'estimated' };
+    const cost = costOf(pickVariant(e.price.variants, r.ts).rates, r);
+    return e.pricedAs ? { model: e.model, cost, costSource: 'estimated', pricedAs: e.pricedAs } : { model: e.model, cost, costSource: 'estimated' };
   }
 
   /** Where a model's rates come from ('override', 'genai-prices:anthropic/claude-sonnet-4-5', …) or null when unpriced. */
@@ -89,14 +99,14 @@ export class Pricer {
     const model = normalizeModelId(raw);
     const override = this.overrides.get(model) ?? this.overrides.get(raw.trim().toLowerCase());
     if (override) return { model, price: override };
-    return { model, price: tablePrice(model, raw) };
+    return { model, ...tablePrice(model, raw) };
   }
 }
 
-const tableCache = new Map<string, ResolvedPrice | null>();
+const tableCache = new Map<string, TablePrice>();
 
 /** Table price for a normalised id (falling back to the raw id); shared by all Pricers. */
-function tablePrice(model: string, raw: string): ResolvedPrice | null {
+function tablePrice(model: string, raw: string): TablePrice {
   const key = `${model}\u0000${raw}`;
   let p = tableCache.get(key);
   if (p === undefined) {
@@ -110,11 +120,23 @@ function tablePrice(model: string, raw: string): ResolvedPrice | null {
 const FIRST_PARTY = ['openai', 'anthropic', 'google', 'x-ai', 'deepseek', 'mistral', 'moonshotai', 'zai', 'zhipuai', 'minimax', 'cohere', 'perplexity'];
 const LOCAL_RUNTIME = /^(?:ollama|ollama_chat|lmstudio|lm-studio|lm_studio|llamacpp|llama\.cpp|llama-cpp|local|localhost)\//;
 
-/** The table's price for a logged id, with the regional-endpoint premium where it applies (regional.ts). */
-function lookupTable(model: string, raw: string): ResolvedPrice | null {
-  const price = lookupTableBase(model, raw);
+/**
+ * The table's price for a logged id, with the regional-endpoint premium where it applies
+ * (regional.ts). Preview fallback: a released name the table does not know at all, while it
+ * knows '<name>-preview' (e.g. 'gemini-3-pro' before the table caught up with the release), is
+ * priced as the preview and marked with `pricedAs`; any entry for the released name wins.
+ */
+function lookupTable(model: string, raw: string): TablePrice {
+  let price = lookupTableBase(model, raw);
+  let pricedAs: string | undefined;
+  if (!price && !model.endsWith('-preview') && !model.endsWith('-fast')) {
+    const preview = `${model}-preview`;
+    price = lookupTableBase(preview, preview);
+    if (price) pricedAs = preview;
+  }
   const premium = regionalMultiplier(raw, model);
-  return price && premium !== 1 ? scale(price, premium, 'regional endpoint') : price;
+  if (price && premium !== 1) price = scale(price, premium, 'regional endpoint');
+  return pricedAs ? { price, pricedAs } : { price };
 }
 
 function lookupTableBase(model: string, raw: string): ResolvedPrice | null {
