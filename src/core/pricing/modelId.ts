@@ -7,25 +7,28 @@
 // including ids the table does not know at all.
 
 import { canonicalizeModelId } from './normalize';
-import { findTableModel } from './table';
+import { BUNDLED_TABLE, findTableModel, type PriceTable } from './table';
 
-const cache = new Map<string, string>();
+const caches = new WeakMap<PriceTable, Map<string, string>>();
 
-export function normalizeModelId(raw: string): string {
+/** The grouping id of a logged model id; the date rule asks `table` (the one the pricer uses). */
+export function normalizeModelId(raw: string, table: PriceTable = BUNDLED_TABLE): string {
+  let cache = caches.get(table);
+  if (!cache) caches.set(table, (cache = new Map()));
   let out = cache.get(raw);
   if (out === undefined) {
     const { id, undated } = canonicalizeModelId(raw);
-    out = undated === null || datedIsDistinct(id, undated) ? id : undated;
+    out = undated === null || datedIsDistinct(id, undated, table) ? id : undated;
     cache.set(raw, out);
   }
   return out;
 }
 
-function datedIsDistinct(dated: string, undated: string): boolean {
-  const d = findTableModel(stripFast(dated));
+function datedIsDistinct(dated: string, undated: string, table: PriceTable): boolean {
+  const d = findTableModel(stripFast(dated), undefined, table);
   if (!d) return false;
-  const u = findTableModel(stripFast(undated));
-  return !u || u.model !== d.model;
+  const u = findTableModel(stripFast(undated), undefined, table);
+  return !u || u.provider.id !== d.provider.id || u.model.id !== d.model.id;
 }
 
 function stripFast(id: string): string {

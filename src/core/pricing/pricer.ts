@@ -20,7 +20,7 @@ import type { CostSource, UsageRecord } from '../model';
 import { normalizeModelId } from './modelId';
 import { regionalMultiplier } from './regional';
 import { fastMultiplier } from './supplement';
-import { GENAI_PRICES_VERSION, compileTableModel, findTableModel } from './table';
+import { BUNDLED_TABLE, compileTableModel, findTableModel, type PriceTable } from './table';
 import type { PriceOverride, PriceOverrides, PriceVariant, Rates, ResolvedPrice, TieredRates } from './types';
 
 /** Bump when normalisation, supplements or cost rules change, so stored rows get re-priced. */
@@ -47,15 +47,20 @@ export interface PriceResult {
 }
 
 export class Pricer {
-  /** Stable hash of the overrides + package version: changes when prices change, so stored rows can be re-priced. */
+  /** Stable hash of the overrides, the price table in use and the rules: changes when prices change, so stored rows can be re-priced. */
   readonly fingerprint: string;
   /** Override keys that were ignored because their rates are not finite non-negative numbers. */
   readonly invalidOverrides: string[] = [];
   private readonly overrides = new Map<string, ResolvedPrice>();
   private readonly cache = new Map<string, Entry>();
 
-  constructor(overrides: PriceOverrides = {}) {
+  /** `table`: the bundled genai-prices data unless a stored data file was loaded (priceData.ts). */
+  constructor(
+    overrides: PriceOverrides = {},
+    readonly table: PriceTable = BUNDLED_TABLE,
+  ) {
     // Exact normalised keys win over un-normalised ones that normalise to the same id.
+    const isCanonical = (key: string) => normalizeModelId(key, table) === key;
     const keys = Object.keys(overrides).sort((a, b) => Number(isCanonical(b)) - Number(isCanonical(a)));
     for (const key of keys) {
       const compiled = compileOverride(overrides[key]);
@@ -63,12 +68,12 @@ export class Pricer {
         this.invalidOverrides.push(key);
         continue;
       }
-      const id = normalizeModelId(key);
+      const id = normalizeModelId(key, table);
       if (!this.overrides.has(id)) this.overrides.set(id, compiled);
       const rawKey = key.trim().toLowerCase();
       if (!this.overrides.has(rawKey)) this.overrides.set(rawKey, compiled);
     }
-    this.fingerprint = fingerprintOf(overrides);
+    this.fingerprint = fingerprintOf(overrides, table);
   }
 
   /** Price one request. Uses record.reportedCost when present (costSource 'reported'); otherwise the table ('estimated'); else 'unpriced' with cost 0. */
@@ -96,21 +101,23 @@ export class Pricer {
   }
 
   private resolve(raw: string): Entry {
-    const model = normalizeModelId(raw);
+    const model = normalizeModelId(raw, this.table);
     const override = this.overrides.get(model) ?? this.overrides.get(raw.trim().toLowerCase());
     if (override) return { model, price: override };
-    return { model, ...tablePrice(model, raw) };
+    return { model, ...tablePrice(this.table, model, raw) };
   }
 }
 
-const tableCache = new Map<string, TablePrice>();
+const tableCaches = new WeakMap<PriceTable, Map<string, TablePrice>>();
 
-/** Table price for a normalised id (falling back to the raw id); shared by all Pricers. */
-function tablePrice(model: string, raw: string): TablePrice {
+/** Table price for a normalised id (falling back to the raw id); shared by all Pricers of a table. */
+function tablePrice(table: PriceTable, model: string, raw: string): TablePrice {
+  let tableCache = tableCaches.get(table);
+  if (!tableCache) tableCaches.set(table, (tableCache = new Map()));
   const key = `${model}\u0000${raw}`;
   let p = tableCache.get(key);
   if (p === undefined) {
-    p = lookupTable(model, raw);
+    p = lookupTable(table, model, raw);
     tableCache.set(key, p);
   }
   return p;
@@ -126,12 +133,12 @@ const LOCAL_RUNTIME = /^(?:ollama|ollama_chat|lmstudio|lm-studio|lm_studio|llama
  * knows '<name>-preview' (e.g. 'gemini-3-pro' before the table caught up with the release), is
  * priced as the preview and marked with `pricedAs`; any entry for the released name wins.
  */
-function lookupTable(model: string, raw: string): TablePrice {
-  let price = lookupTableBase(model, raw);
+function lookupTable(table: PriceTable, model: string, raw: string): TablePrice {
+  let price = lookupTableBase(table, model, raw);
   let pricedAs: string | undefined;
   if (!price && !model.endsWith('-preview') && !model.endsWith('-fast')) {
     const preview = `${model}-preview`;
-    price = lookupTableBase(preview, preview);
+    price = lookupTableBase(table, preview, preview);
     if (price) pricedAs = preview;
   }
   const premium = regionalMultiplier(raw, model);
@@ -139,24 +146,25 @@ function lookupTable(model: string, raw: string): TablePrice {
   return pricedAs ? { price, pricedAs } : { price };
 }
 
-function lookupTableBase(model: string, raw: string): ResolvedPrice | null {
+function lookupTableBase(table: PriceTable, model: string, raw: string): ResolvedPrice | null {
+  const find = (id: string, providerId?: string) => findTableModel(id, providerId, table);
   const lower = raw.trim().toLowerCase();
   if (LOCAL_RUNTIME.test(lower)) return null;
   if (model.endsWith('-fast')) {
     const base = model.slice(0, -5);
     const mult = fastMultiplier(base);
     if (mult !== undefined) {
-      const m = findTableModel(base);
+      const m = find(base);
       return m ? scale(compileTableModel(m), mult, 'fast mode') : null;
     }
     // A Claude fast-mode id would prefix-match the base model and be billed far too low.
     if (model.startsWith('claude-')) return null;
   }
-  let m = findTableModel(model);
-  if (!m && lower !== model) m = findTableModel(lower);
+  let m = find(model);
+  if (!m && lower !== model) m = find(lower);
   const slash = lower.indexOf('/');
-  if (!m && slash > 0) m = findTableModel(lower.slice(slash + 1), lower.slice(0, slash));
-  for (let i = 0; !m && i < FIRST_PARTY.length; i++) m = findTableModel(model, FIRST_PARTY[i]);
+  if (!m && slash > 0) m = find(lower.slice(slash + 1), lower.slice(0, slash));
+  for (let i = 0; !m && i < FIRST_PARTY.length; i++) m = find(model, FIRST_PARTY[i]);
   return m ? compileTableModel(m) : null;
 }
 
@@ -259,13 +267,9 @@ function compileOverride(o: PriceOverride | undefined): ResolvedPrice | null {
   return { origin: 'override', variants: [{ startMs: -Infinity, rates: { base, tiers } }] };
 }
 
-function isCanonical(key: string): boolean {
-  return normalizeModelId(key) === key;
-}
-
-function fingerprintOf(overrides: PriceOverrides): string {
+function fingerprintOf(overrides: PriceOverrides, table: PriceTable): string {
   const h = createHash('sha256');
-  h.update(`genai-prices@${GENAI_PRICES_VERSION};rules@${PRICING_RULES_VERSION};`);
+  h.update(`${table.id};rules@${PRICING_RULES_VERSION};`);
   h.update(stableJson(overrides));
   return h.digest('hex').slice(0, 16);
 }

@@ -1,4 +1,5 @@
-// The bundled @pydantic/genai-prices data, compiled once per model into per-token rates.
+// The @pydantic/genai-prices data (the bundled copy, or a newer data file stored by Update
+// Prices, see priceData.ts), compiled once per model into per-token rates.
 // We let the package do the model matching (calcPrice with zero usage returns the matched
 // ModelInfo with its full price history) and then evaluate prices ourselves, so pricing a
 // record never calls into the package again. Semantics copied from genai-prices 0.1.8:
@@ -8,7 +9,7 @@
 //    the request's total input exceeds (whole-request long-context pricing);
 //  - ConditionalPrice[]: the last entry whose start_date / time_of_date matches wins, else the first.
 
-import { calcPrice, type ConditionalPrice, type ModelInfo, type ModelPrice, type Provider, type TieredPrices } from '@pydantic/genai-prices';
+import { calcPrice, type ConditionalPrice, type MatchLogic, type ModelInfo, type ModelPrice, type Provider, type TieredPrices } from '@pydantic/genai-prices';
 import { LONG_CONTEXT_SUPPLEMENT } from './supplement';
 import type { PriceVariant, Rates, ResolvedPrice, TieredRates } from './types';
 
@@ -23,18 +24,29 @@ export interface TableMatch {
   model: ModelInfo;
 }
 
-const matchCache = new Map<string, TableMatch | null>();
+/** A price table: the package's bundled data, or a stored genai-prices data file. */
+export interface PriceTable {
+  /** Identifies the data ('genai-prices@0.1.8', 'data:<sha256>'): part of the pricer's fingerprint. */
+  readonly id: string;
+  /** The providers of a stored data file; null for the bundled data. */
+  readonly providers: readonly Provider[] | null;
+}
 
-/** The table's model for an id (optionally within one provider), memoised. */
-export function findTableModel(id: string, providerId?: string): TableMatch | null {
+export const BUNDLED_TABLE: PriceTable = { id: `genai-prices@${GENAI_PRICES_VERSION}`, providers: null };
+
+const matchCaches = new WeakMap<PriceTable, Map<string, TableMatch | null>>();
+
+/** The table's model for an id (optionally within one provider), memoised per table. */
+export function findTableModel(id: string, providerId?: string, table: PriceTable = BUNDLED_TABLE): TableMatch | null {
+  let matchCache = matchCaches.get(table);
+  if (!matchCache) matchCaches.set(table, (matchCache = new Map()));
   const key = providerId ? `${providerId}\u0000${id}` : id;
   let hit = matchCache.get(key);
   if (hit === undefined) {
     hit = null;
     if (id) {
       try {
-        const r = calcPrice(ZERO_USAGE, id, providerId ? { providerId } : undefined);
-        if (r) hit = { provider: r.provider, model: r.model };
+        hit = table.providers ? matchInProviders(table.providers, id, providerId) : matchBundled(id, providerId);
       } catch {
         // a malformed id must not break an import; treat as a miss
       }
@@ -42,6 +54,49 @@ export function findTableModel(id: string, providerId?: string): TableMatch | nu
     matchCache.set(key, hit);
   }
   return hit;
+}
+
+function matchBundled(id: string, providerId: string | undefined): TableMatch | null {
+  const r = calcPrice(ZERO_USAGE, id, providerId ? { providerId } : undefined);
+  return r ? { provider: r.provider, model: r.model } : null;
+}
+
+/**
+ * The same lookup over a stored data file's providers. calcPrice only searches its built-in
+ * providers, so the provider is chosen here the way the package chooses it (by id or
+ * `provider_match` when a provider id is given, else the first whose `model_match` claims the
+ * model) and passed in; calcPrice then matches the model within it. Fallback providers are
+ * looked up in the same file (calcPrice would look in its bundled copy).
+ */
+function matchInProviders(providers: readonly Provider[], id: string, providerId: string | undefined): TableMatch | null {
+  const lower = id.toLowerCase().trim();
+  let provider: Provider | undefined;
+  if (providerId) {
+    const pid = providerId.toLowerCase().trim();
+    provider = providers.find((p) => p.id === pid) ?? providers.find((p) => p.provider_match && matches(p.provider_match, pid));
+  } else {
+    provider = providers.find((p) => p.model_match && matches(p.model_match, lower));
+  }
+  if (!provider) return null;
+  for (const p of [provider, ...(provider.fallback_model_providers ?? []).map((f) => providers.find((x) => x.id === f))]) {
+    if (!p) continue;
+    const r = calcPrice(ZERO_USAGE, lower, { provider: { ...p, fallback_model_providers: undefined } });
+    if (r) return { provider: p, model: r.model };
+  }
+  return null;
+}
+
+/** genai-prices' match clauses (case-insensitive, except `regex`). */
+export function matches(m: MatchLogic, text: string): boolean {
+  if ('or' in m) return m.or.some((x) => matches(x, text));
+  if ('and' in m) return m.and.every((x) => matches(x, text));
+  const t = text.toLowerCase();
+  if ('equals' in m) return t === m.equals.toLowerCase();
+  if ('starts_with' in m) return t.startsWith(m.starts_with.toLowerCase());
+  if ('ends_with' in m) return t.endsWith(m.ends_with.toLowerCase());
+  if ('contains' in m) return t.includes(m.contains.toLowerCase());
+  if ('regex' in m) return new RegExp(m.regex).test(text);
+  return false;
 }
 
 const compiled = new WeakMap<ModelInfo, ResolvedPrice>();
