@@ -37,8 +37,8 @@ export interface EngineServiceOptions {
   dbFile: string;
   config: EngineConfig;
   emit: (e: EngineEvent) => void;
-  /** Builds a pricer from the user's overrides (the real one in the worker; a fake in tests). */
-  makePricer: (overrides: PriceOverrides) => Pricing;
+  /** Builds a pricer from the user's overrides and stored price table (the real one in the worker; a fake in tests). */
+  makePricer: (overrides: PriceOverrides, priceTableFile?: string) => Pricing;
   importers?: readonly Importer[];
   /** The bundled parse worker (see engine/parsePool.ts); without it every file is read on this thread. */
   parseWorkerFile?: string;
@@ -89,7 +89,7 @@ export class EngineService {
     private readonly opts: EngineServiceOptions,
   ) {
     this.config = opts.config;
-    this.pricer = opts.makePricer(opts.config.priceOverrides);
+    this.pricer = opts.makePricer(opts.config.priceOverrides, opts.config.priceTableFile);
     if (opts.refreshIntervalMs) {
       this.refreshTimer = setInterval(() => void this.refreshFromDisk(), opts.refreshIntervalMs);
       this.refreshTimer.unref?.();
@@ -185,7 +185,7 @@ export class EngineService {
   private configure(config: EngineConfig): Promise<{ repriced: number | null }> {
     return this.exclusive(async () => {
       this.config = config;
-      this.pricer = this.opts.makePricer(config.priceOverrides);
+      this.pricer = this.opts.makePricer(config.priceOverrides, config.priceTableFile);
       return { repriced: await this.repriceIfStale('the price overrides changed') };
     });
   }

@@ -1,7 +1,7 @@
 // The worker side of the RPC: opens the engine, answers calls in arrival order (queries run as
 // they come; writes queue inside the service) and forwards its events to the host.
 import type { MessagePort } from 'node:worker_threads';
-import { Pricer, type PriceOverrides } from '../pricing';
+import { pricerFor, type PriceOverrides } from '../pricing';
 import { setSqlWasmPath } from '../store/sqljs';
 import { EngineService } from './engineService';
 import type { EngineWorkerData, HostToWorker, WorkerToHost } from './workerProtocol';
@@ -18,7 +18,11 @@ export function startEngineWorker(port: MessagePort, data: EngineWorkerData): vo
     config: data.config,
     parseWorkerFile: data.parseWorkerFile,
     emit: (event) => post({ kind: 'event', event }),
-    makePricer: (overrides: PriceOverrides) => new Pricer(overrides),
+    makePricer: (overrides: PriceOverrides, priceTableFile?: string) => {
+      const { pricer, warning } = pricerFor(overrides, priceTableFile);
+      if (warning) post({ kind: 'event', event: { type: 'warning', message: warning } });
+      return pricer;
+    },
     refreshIntervalMs: data.refreshIntervalMs ?? 1_000,
   });
   // A database that cannot be opened at all (e.g. written by a newer version) fails every call

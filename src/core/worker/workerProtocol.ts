@@ -15,6 +15,8 @@ export interface EngineConfig {
   ctx: SourceContext;
   disabledSources: SourceId[];
   priceOverrides: PriceOverrides;
+  /** The price table stored by Update Prices (a genai-prices data file); absent: the bundled table. */
+  priceTableFile?: string;
 }
 
 /** Given to the worker at start (workerData). */

@@ -1,8 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { waitForUpdate, type Provider } from '@pydantic/genai-prices';
 import type { UsageRecord } from '../../../src/core/model';
 import { UsageStore } from '../../../src/core/store/usageStore';
+import { pricerFor } from '../../../src/core/pricing';
 import { EngineService, yieldingBetweenFiles, type Pricing } from '../../../src/core/worker/engineService';
 import type { EngineConfig, EngineEvent } from '../../../src/core/worker/workerProtocol';
 import type { ViewQuery } from '../../../src/core/queries/types';
@@ -124,6 +126,37 @@ describe('EngineService', () => {
     assert.ok(r.repriced && r.repriced > 0);
     const after = (await s.handle('dashboard', { view: ALL, timeZone: 'UTC', now: Date.now() })).totals.cost;
     assert.ok(after > before);
+  });
+
+  it('re-prices with a stored price table (Update Prices), writing only the rows whose price changed', async () => {
+    const s = await start({ makePricer: (o, f) => pricerFor(o, f).pricer });
+    await s.handle('importNow', { reason: 'x' });
+    const before = await s.handle('dashboard', { view: ALL, timeZone: 'UTC', now: Date.now() });
+    // A newer table in which only gpt-5-codex costs more.
+    const data = JSON.parse(JSON.stringify(await waitForUpdate())) as Provider[];
+    data.find((p) => p.id === 'openai')!.models.unshift({ id: 'gpt-5-codex', match: { starts_with: 'gpt-5-codex' }, prices: { input_mtok: 9, output_mtok: 90 } });
+    const priceTableFile = path.join(path.dirname(dbFile), 'prices', 'genai-prices-data.json');
+    await fs.mkdir(path.dirname(priceTableFile), { recursive: true });
+    await fs.writeFile(priceTableFile, JSON.stringify(data));
+
+    const codexRows = before.models.find((m) => m.key === 'gpt-5-codex')!.messages;
+    assert.ok(codexRows > 0);
+    assert.deepEqual(await s.handle('configure', configOf(fx, { priceTableFile })), { repriced: codexRows });
+    assert.deepEqual(await s.handle('configure', configOf(fx, { priceTableFile })), { repriced: null }, 'same table: nothing to do');
+    const after = await s.handle('dashboard', { view: ALL, timeZone: 'UTC', now: Date.now() });
+    for (const m of after.models) {
+      const old = before.models.find((x) => x.key === m.key)!;
+      if (m.key === 'gpt-5-codex') assert.ok(m.cost > old.cost);
+      else assert.equal(m.cost, old.cost, m.key);
+    }
+    // A damaged stored table: the bundled prices again, and the host is told.
+    await fs.writeFile(priceTableFile, '[{"id":');
+    const warned: string[] = [];
+    const { pricer, warning } = pricerFor({}, priceTableFile);
+    if (warning) warned.push(warning);
+    assert.match(warned[0] ?? '', /stored price table .* is unusable/);
+    assert.equal(pricer.fingerprint, pricerFor({}).pricer.fingerprint);
+    assert.deepEqual(await s.handle('configure', configOf(fx, { priceTableFile })), { repriced: codexRows });
   });
 
   it('re-prices on open when the stored prices are stale', async () => {
