@@ -22,10 +22,12 @@ export interface ExtensionSettings {
   extraPaths: Partial<Record<SourceId, string[]>>;
   /** 0 = no periodic rescan (file watching only). */
   rescanSeconds: number;
+  /** Update Prices: fetch a newer price table by itself (off unless the user turns it on), and from where ('' = the default). */
+  prices: { autoUpdate: boolean; updateUrl: string };
 }
 
 /** What `vscode.workspace.getConfiguration('aiUsage').get(key)` returned, per key. */
-export type RawSettings = Partial<Record<'statusBar.enabled' | 'statusBar.period' | 'statusBar.scope' | 'timeZone' | 'priceOverrides' | 'sources' | 'extraPaths' | 'rescanIntervalSeconds', unknown>>;
+export type RawSettings = Partial<Record<'statusBar.enabled' | 'statusBar.period' | 'statusBar.scope' | 'timeZone' | 'priceOverrides' | 'sources' | 'extraPaths' | 'rescanIntervalSeconds' | 'prices.autoUpdate' | 'prices.updateUrl', unknown>>;
 
 export interface ParsedSettings {
   settings: ExtensionSettings;
@@ -103,8 +105,19 @@ export function parseSettings(raw: RawSettings): ParsedSettings {
     else rescanSeconds = r === 0 ? 0 : Math.max(RESCAN_MIN_SECONDS, r);
   }
 
+  const autoUpdate = raw['prices.autoUpdate'] === true;
+  if (raw['prices.autoUpdate'] !== undefined && raw['prices.autoUpdate'] !== null && typeof raw['prices.autoUpdate'] !== 'boolean') {
+    problems.push('aiUsage.prices.autoUpdate must be true or false; prices are not updated automatically.');
+  }
+  let updateUrl = '';
+  const url = raw['prices.updateUrl'];
+  if (url !== undefined && url !== null && url !== '') {
+    if (typeof url === 'string' && /^https?:\/\/\S+$/i.test(url.trim())) updateUrl = url.trim();
+    else problems.push('aiUsage.prices.updateUrl must be an http(s) URL; using the default (genai-prices on GitHub).');
+  }
+
   return {
-    settings: { badge: { enabled, period, scope }, timeZone, priceOverrides, disabledSources, extraPaths, rescanSeconds },
+    settings: { badge: { enabled, period, scope }, timeZone, priceOverrides, disabledSources, extraPaths, rescanSeconds, prices: { autoUpdate, updateUrl } },
     problems,
   };
 }

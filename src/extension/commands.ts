@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { formatInt } from '../core/format';
 import type { DashboardPanels } from './dashboardPanel';
+import type { PriceUpdates } from './priceUpdates';
 import type { EngineConnection } from './engineConnection';
 import type { Settings } from './settings';
 import { SHOW_DASHBOARD_COMMAND } from './statusBadge';
@@ -11,6 +12,7 @@ export const COMMANDS = {
   showDashboard: SHOW_DASHBOARD_COMMAND,
   importNow: 'aiUsage.importNow',
   reprice: 'aiUsage.reprice',
+  updatePrices: 'aiUsage.updatePrices',
   exportUsage: 'aiUsage.exportUsage',
   openDatabaseFolder: 'aiUsage.openDatabaseFolder',
   resetData: 'aiUsage.resetData',
@@ -22,6 +24,7 @@ export interface CommandDeps {
   engine: EngineConnection;
   settings: Settings;
   panels: DashboardPanels;
+  priceUpdates: PriceUpdates;
   log: vscode.LogOutputChannel;
   /** Import and re-watch (the watcher knows which roots appeared). */
   importNow: (reason: string) => Promise<void>;
@@ -57,6 +60,8 @@ export function registerCommands(d: CommandDeps): void {
       failure('re-pricing failed', e, log);
     }
   });
+
+  reg(COMMANDS.updatePrices, () => d.priceUpdates.command());
 
   reg(COMMANDS.exportUsage, async () => {
     try {

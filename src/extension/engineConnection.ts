@@ -8,6 +8,7 @@ import { parseApiRecord } from '../core/importers/apiRecord';
 import { processSourceContext } from '../core/paths';
 import { EngineClient } from '../core/worker/engineClient';
 import type { EngineConfig, EngineMethod, EngineWorkerData, ImportSummary, ParamsOf, ResultOf } from '../core/worker/workerProtocol';
+import { priceTableFile } from './priceUpdates';
 import type { Settings } from './settings';
 
 export interface DataChange {
@@ -101,7 +102,15 @@ export class EngineConnection implements vscode.Disposable {
       }),
       disabledSources: s.disabledSources,
       priceOverrides: s.priceOverrides,
+      // Absent until Update Prices stores one: the worker then uses the bundled table.
+      priceTableFile: priceTableFile(this.context),
     };
+  }
+
+  /** After Update Prices stored a new table: the worker re-reads it and re-prices what changed. */
+  async reloadPrices(): Promise<number | null> {
+    const { repriced } = await this.call('configure', this.config());
+    return repriced;
   }
 
   private async reconfigure(): Promise<void> {

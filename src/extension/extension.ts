@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { DashboardPanels } from './dashboardPanel';
 import { EngineConnection } from './engineConnection';
+import { PriceUpdates } from './priceUpdates';
 import { Settings } from './settings';
 import { SourceWatcher } from './sourceWatcher';
 import { StatusBadge } from './statusBadge';
@@ -29,9 +30,10 @@ export function activate(context: vscode.ExtensionContext): AiUsageApi {
   const badge = new StatusBadge(engine, settings, log);
   const panels = new DashboardPanels(context.extensionUri, engine, settings, log);
   const watcher = new SourceWatcher(engine, settings, log, context.globalStorageUri.fsPath);
-  context.subscriptions.push(log, settings, badge, panels, watcher);
+  const priceUpdates = new PriceUpdates(context, settings, () => engine!.reloadPrices(), log);
+  context.subscriptions.push(log, settings, badge, panels, watcher, priceUpdates);
 
-  registerCommands({ context, engine, settings, panels, log, importNow: (reason) => watcher.importAndRefresh(reason) });
+  registerCommands({ context, engine, settings, panels, priceUpdates, log, importNow: (reason) => watcher.importAndRefresh(reason) });
   if (context.extensionMode === vscode.ExtensionMode.Test) registerTestHooks(context, { engine, badge, panels, watcher });
 
   void watcher.importAndRefresh('startup');

@@ -12,6 +12,7 @@ describe('parseSettings', () => {
       disabledSources: [],
       extraPaths: {},
       rescanSeconds: RESCAN_DEFAULT_SECONDS,
+      prices: { autoUpdate: false, updateUrl: '' },
     });
   });
 
@@ -25,8 +26,11 @@ describe('parseSettings', () => {
       sources: { codex: false, 'claude-code': true },
       extraPaths: { 'claude-code': [' /mnt/a ', ''] },
       rescanIntervalSeconds: 0,
+      'prices.autoUpdate': true,
+      'prices.updateUrl': ' http://127.0.0.1:8080/data.json ',
     });
     assert.deepEqual(problems, []);
+    assert.deepEqual(settings.prices, { autoUpdate: true, updateUrl: 'http://127.0.0.1:8080/data.json' });
     assert.deepEqual(settings.badge, { enabled: false, period: 'thisWeek', scope: 'all' });
     assert.equal(settings.timeZone, 'Europe/Paris');
     assert.deepEqual(settings.priceOverrides, { 'my-model': { input: 1, output: 2 } });
@@ -50,6 +54,8 @@ describe('parseSettings', () => {
       sources: { codex: 'no', nope: false, api: false },
       extraPaths: { codex: 'not-a-list' },
       rescanIntervalSeconds: -5,
+      'prices.autoUpdate': 'yes',
+      'prices.updateUrl': 'file:///etc/passwd',
     });
     assert.equal(settings.badge.period, 'today');
     assert.equal(settings.badge.scope, 'workspace');
@@ -57,7 +63,8 @@ describe('parseSettings', () => {
     assert.deepEqual(settings.disabledSources, []);
     assert.deepEqual(settings.extraPaths, {});
     assert.equal(settings.rescanSeconds, RESCAN_DEFAULT_SECONDS);
-    assert.equal(problems.length, 8, problems.join('\n'));
+    assert.deepEqual(settings.prices, { autoUpdate: false, updateUrl: '' });
+    assert.equal(problems.length, 10, problems.join('\n'));
     assert.ok(problems.every((p) => p.startsWith('aiUsage.')));
   });
 
