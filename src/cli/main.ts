@@ -16,6 +16,7 @@ import { describeSources } from '../core/engine/sourceStatus';
 import { UsageStore } from '../core/store/usageStore';
 import { formatBytes, formatInt, formatUsd } from '../core/format';
 import { parseArgs, UsageError, type FlagSpec } from './args';
+import { pricesUpdate, storedPriceTableFile } from './pricesCommand';
 import { renderTable } from './table';
 
 const HELP = `ai-usage — where does your AI money go?
@@ -27,6 +28,7 @@ Usage:
                    [--model ID]... [--source ID]... [--tz ZONE] [--json] [--no-import]
   ai-usage sources [--db FILE] [--json]
   ai-usage reprice [--db FILE] [--prices FILE] [--json]
+  ai-usage prices update [--db FILE] [--prices FILE] [--url URL] [--json]
 
 Options:
   --db FILE       the database (default: ${path.join(defaultDataDir(), 'usage.db')})
@@ -36,6 +38,7 @@ Options:
   --tz ZONE       IANA time zone for days, weeks and months (default: this machine's)
   --json          machine-readable output
   --no-import     report from the database as it is, without importing new usage first
+  --url URL       where \`prices update\` fetches the genai-prices data file (default: the package's GitHub copy)
 
 Sources: ${SOURCE_IDS.filter((s) => s !== 'api').join(', ')}`;
 
@@ -55,6 +58,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
   },
   sources: { ...COMMON },
   reprice: { ...COMMON, prices: { value: true } },
+  prices: { ...COMMON, prices: { value: true }, url: { value: true } },
 };
 
 const REPORTS: Record<string, { period?: Granularity; group?: GroupBy; title: string }> = {
@@ -103,8 +107,14 @@ async function openStore(flags: Map<string, string[]>): Promise<UsageStore> {
   }
 }
 
-/** Reads and checks the price overrides now (bad files fail early); the price table itself loads only when needed. */
-async function loadPricer(flags: Map<string, string[]>): Promise<() => Promise<Pricer>> {
+/**
+ * Reads and checks the price overrides now (bad files fail early); the price table itself (the
+ * bundled one, or the one `prices update` stored beside the database) loads only when needed.
+ */
+async function loadPricer(
+  flags: Map<string, string[]>,
+  warn: (t: string) => void = (t) => process.stderr.write(`ai-usage: warning: ${t}\n`),
+): Promise<() => Promise<Pricer>> {
   const explicit = one(flags, 'prices');
   const file = explicit ? path.resolve(explicit) : path.join(path.dirname(dbPathOf(flags)), 'prices.json');
   let overrides: PriceOverrides = {};
@@ -124,7 +134,9 @@ async function loadPricer(flags: Map<string, string[]>): Promise<() => Promise<P
   // The bundled price table is large: a warm import with nothing new never loads it.
   return async () => {
     const pricing: typeof import('../core/pricing') = require('../core/pricing');
-    return new pricing.Pricer(overrides);
+    const { pricer, warning } = pricing.pricerFor(overrides, storedPriceTableFile(dbPathOf(flags)));
+    if (warning) warn(warning);
+    return pricer;
   };
 }
 
@@ -327,6 +339,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (command === 'report') {
       if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
       await report(positionals[0], flags, io);
+      return 0;
+    }
+    if (command === 'prices') {
+      if (positionals[0] !== 'update' || positionals.length > 1) throw new UsageError('usage: ai-usage prices update [--db FILE] [--url URL] [--json]');
+      const makePricer = await loadPricer(flags, (t) => io.err(`warning: ${t}`));
+      await pricesUpdate({ dbFile: dbPathOf(flags), url: one(flags, 'url'), json: flags.has('json'), openStore: () => openStore(flags), makePricer, out: io.out });
       return 0;
     }
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);

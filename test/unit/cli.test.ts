@@ -2,7 +2,10 @@ import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
+import { waitForUpdate, type Provider } from '@pydantic/genai-prices';
 import { main } from '../../src/cli/main';
 import { tempDir } from '../support/tempDir';
 
@@ -181,6 +184,40 @@ describe('ai-usage CLI', () => {
     assert.equal(JSON.parse(r.out).changedRows, 1);
     const models = JSON.parse((await cli(['report', 'models', '--json', '--no-import'], env)).out);
     assert.equal(models.rows.find((x: { key: string }) => x.key.includes('totally-unknown')).cost, 3);
+  });
+
+  it('prices update fetches a newer price table, stores it beside the database and re-prices; a failed fetch changes nothing', async () => {
+    // A local server with a data file in which totally-unknown-model now has a price.
+    const data = JSON.parse(JSON.stringify(await waitForUpdate())) as Provider[];
+    data.find((p) => p.id === 'openai')!.models.push({ id: 'totally-unknown-model', match: { equals: 'totally-unknown-model' }, prices: { input_mtok: 1_000_000, output_mtok: 1_000_000 } });
+    const body = JSON.stringify(data);
+    const server = http.createServer((req, res) => (req.url === '/data.json' ? res.writeHead(200).end(body) : res.writeHead(404, 'Not Found').end()));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const { env, home } = await fakeHome();
+      await cli(['import'], env);
+      const stored = path.join(home, 'data', 'genai-prices-data.json');
+
+      const bad = await cli(['prices', 'update', '--url', `${base}/missing.json`], env);
+      assert.equal(bad.code, 1);
+      assert.match(bad.err, /^ai-usage: fetching http:\/\/127\.0\.0\.1:\d+\/missing\.json failed: HTTP 404 Not Found\n$/);
+      await assert.rejects(fs.stat(stored), /ENOENT/);
+
+      const r = await cli(['prices', 'update', '--url', `${base}/data.json`, '--json'], env);
+      assert.equal(r.code, 0, r.err);
+      const out = JSON.parse(r.out);
+      assert.deepEqual([out.changed, out.changedRows, out.file], [true, 1, stored]);
+      assert.equal(await fs.readFile(stored, 'utf8'), body);
+      const models = JSON.parse((await cli(['report', 'models', '--json', '--no-import'], env)).out);
+      assert.equal(models.rows.find((x: { key: string }) => x.key.includes('totally-unknown')).cost, 3);
+
+      const again = await cli(['prices', 'update', '--url', `${base}/data.json`], env);
+      assert.match(again.out, /^Prices are up to date \(\d[\d,]* models from http/);
+      assert.equal((await cli(['prices', 'fetch'], env)).code, 2);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('the built CLI runs as a real process', async function () {
