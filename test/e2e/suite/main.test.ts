@@ -2,7 +2,10 @@
 // live updates from an appended log line, the API, then screenshots for the docs.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { waitForUpdate, type Provider } from '@pydantic/genai-prices';
 import * as vscode from 'vscode';
 import { formatInt, formatUsd } from '../../../src/core/format';
 import { appendWorkspaceRequest, FIXTURE_REQUESTS } from '../fixtures/logs';
@@ -195,6 +198,39 @@ describe('AI Usage Dashboard in VS Code', function () {
     assert.equal((await hostState()).info.rows, before.info.rows);
   });
 
+  it('Update Prices fetches from the configured URL, stores the table and re-prices; a failed fetch changes nothing', async () => {
+    // A newer price table in which only gpt-5-codex (the fixture's Codex model) costs more.
+    const data = JSON.parse(JSON.stringify(await waitForUpdate())) as Provider[];
+    data.find((p) => p.id === 'openai')!.models.unshift({ id: 'gpt-5-codex', match: { starts_with: 'gpt-5-codex' }, prices: { input_mtok: 50, output_mtok: 500 } });
+    const body = JSON.stringify(data);
+    const server = http.createServer((req, res) => (req.url === '/data.json' ? res.writeHead(200).end(body) : res.writeHead(404, 'Not Found').end()));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const config = vscode.workspace.getConfiguration('aiUsage');
+    try {
+      const h0 = await hostState({ flush: true });
+      const stored = path.join(path.dirname(h0.dbFile), 'prices', 'genai-prices-data.json');
+      const before = await dbSums(h0.dbFile, null, null, null);
+
+      await config.update('prices.updateUrl', `${base}/missing.json`, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('aiUsage.updatePrices');
+      assert.equal(fs.existsSync(stored), false, 'nothing stored after a 404');
+      assert.equal((await dbSums((await hostState({ flush: true })).dbFile, null, null, null)).cost, before.cost);
+
+      await config.update('prices.updateUrl', `${base}/data.json`, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('aiUsage.updatePrices');
+      assert.equal(fs.readFileSync(stored, 'utf8'), body);
+      const after = await until('the re-priced rows in the saved database', async () => {
+        const s = await dbSums((await hostState({ flush: true })).dbFile, null, null, null);
+        return s.cost > before.cost && s;
+      });
+      assert.equal(after.messages, before.messages);
+      report(`Update Prices: total cost ${formatUsd(before.cost)} → ${formatUsd(after.cost)}`);
+    } finally {
+      await config.update('prices.updateUrl', undefined, vscode.ConfigurationTarget.Global);
+      await new Promise((r) => server.close(r));
+    }
+  });
 });
 
 export type { HostState };
