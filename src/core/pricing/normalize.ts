@@ -5,7 +5,7 @@
 //  - lower case, no provider / router / profile prefix: the last '/'-segment is kept
 //    ('openrouter/anthropic/claude-sonnet-4.5', 'copilot/…', 'models/gemini-2.5-pro', ARNs);
 //  - Bedrock: region profile ('us.', 'eu.', 'apac.', 'global.' …) and vendor ('anthropic.') prefixes
-//    and the '-v1:0' / ':0' version suffixes are dropped;
+//    and the '-v1:0' / ':0' version suffixes (a bare '-v1' after a vendor prefix) are dropped;
 //  - Vertex '@20250929' becomes '-20250929' (then handled by the date rule);
 //  - Claude uses dashes: 'claude-sonnet-4.5' → 'claude-sonnet-4-5', and the Cursor-style
 //    'claude-4.5-sonnet' → 'claude-sonnet-4-5' (for generation ≥ 4, where Anthropic puts the family first);
@@ -35,8 +35,11 @@ export function canonicalizeModelId(raw: string): CanonicalId {
   if (slash >= 0 && slash < s.length - 1) s = s.slice(slash + 1);
 
   s = s.replace(BEDROCK_REGION, '');
+  const bedrock = BEDROCK_VENDOR.test(s);
   s = s.replace(BEDROCK_VENDOR, '');
-  s = s.replace(/-v\d+:\d+$/, '').replace(/:\d+$/, '');
+  // '-v1:0' is always Bedrock's version suffix; a bare '-v1' only behind a Bedrock vendor prefix
+  // ('anthropic.claude-opus-4-6-v1'), since elsewhere it can be the model's own name ('deepseek-v3').
+  s = s.replace(bedrock ? /-v\d+(?::\d+)?$/ : /-v\d+:\d+$/, '').replace(/:\d+$/, '');
 
   // Vertex 'model@version' (keep a leading '@' such as Cloudflare's '@cf').
   const at = s.indexOf('@');

@@ -14,6 +14,10 @@ describe('pricing: normalizeModelId', () => {
     ['anthropic.claude-sonnet-4-5-20250929-v1:0', 'claude-sonnet-4-5'],
     ['us.anthropic.claude-sonnet-4-5-20250929-v1:0', 'claude-sonnet-4-5'],
     ['global.anthropic.claude-haiku-4-5-20251001-v1:0', 'claude-haiku-4-5'],
+    // newer Bedrock ids end in a bare -v1 (Opus 4.6: 'anthropic.claude-opus-4-6-v1')
+    ['eu.anthropic.claude-opus-4-6-v1', 'claude-opus-4-6'],
+    ['bedrock/converse/us.anthropic.claude-opus-4-6-v1', 'claude-opus-4-6'],
+    ['deepseek-v3', 'deepseek-v3'],
     ['anthropic.claude-3-5-sonnet-20241022-v2:0', 'claude-3-5-sonnet'],
     // Vertex '@date'
     ['claude-sonnet-4-5@20250929', 'claude-sonnet-4-5'],
