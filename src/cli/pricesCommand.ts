@@ -3,7 +3,6 @@
 // where every later `import`, `report` and `reprice` picks it up, and stored usage is re-priced.
 import * as path from 'node:path';
 import type { Pricer } from '../core/pricing';
-import { updatePriceData } from '../core/pricing/priceUpdate';
 import type { UsageStore } from '../core/store/usageStore';
 import { formatInt } from '../core/format';
 
@@ -23,6 +22,8 @@ export interface PricesUpdateDeps {
 }
 
 export async function pricesUpdate(d: PricesUpdateDeps): Promise<void> {
+  // Loaded here: the network modules are not needed by any other command.
+  const { updatePriceData }: typeof import('../core/pricing/priceUpdate') = require('../core/pricing/priceUpdate');
   const r = await updatePriceData({ file: storedPriceTableFile(d.dbFile), url: d.url });
   let repriced = 0;
   let rows: number | null = null;

@@ -3,8 +3,8 @@
 
 export type { PriceOverride, PriceOverrides } from './types';
 export { normalizeModelId } from './modelId';
-export { Pricer, PRICING_RULES_VERSION, type PriceResult } from './pricer';
+export { Pricer, PRICING_RULES_VERSION, pricerFor, type PriceResult } from './pricer';
 export { BUNDLED_TABLE, GENAI_PRICES_VERSION, type PriceTable } from './table';
-export { loadStoredPriceTable, pricerFor } from './priceData';
+export { loadStoredPriceTable } from './priceData';
 // Fetching (priceUpdate.ts) is imported directly by the command and the CLI, so pricing alone
 // never loads the network modules.

@@ -13,9 +13,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Provider } from '@pydantic/genai-prices';
-import type { PriceOverrides } from './types';
-import { Pricer } from './pricer';
-import { BUNDLED_TABLE, type PriceTable } from './table';
+import type { PriceTable } from './table';
 
 /** Providers a real data file always has: a valid-looking file without them is the wrong file. */
 const REQUIRED_PROVIDERS = ['anthropic', 'openai', 'google'];
@@ -207,19 +205,5 @@ export function loadStoredPriceTable(file: string): PriceTable | null {
     return priceTableOf(text);
   } catch (e) {
     throw new Error(`the stored price table ${file} is unusable (${(e as Error).message}); using the bundled prices`);
-  }
-}
-
-
-/**
- * The pricer for the user's overrides and the stored table at `priceTableFile` (none: the bundled
- * table). A stored table that cannot be used gives the bundled table and a warning to show.
- */
-export function pricerFor(overrides: PriceOverrides, priceTableFile?: string): { pricer: Pricer; warning?: string } {
-  if (!priceTableFile) return { pricer: new Pricer(overrides) };
-  try {
-    return { pricer: new Pricer(overrides, loadStoredPriceTable(priceTableFile) ?? BUNDLED_TABLE) };
-  } catch (e) {
-    return { pricer: new Pricer(overrides), warning: (e as Error).message };
   }
 }

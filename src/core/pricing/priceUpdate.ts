@@ -5,12 +5,15 @@
 import { promises as fs } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { REMOTE_DATA_JSON_URL } from '@pydantic/genai-prices';
 import { writeFileAtomic } from '../store/atomicFile';
 import { modelCount, priceTableOf, sha256 } from './priceData';
 
-/** Where the package itself fetches newer data from (its `updatePrices` hook): the project's GitHub repository. */
-export const DEFAULT_PRICE_DATA_URL = REMOTE_DATA_JSON_URL;
+/**
+ * Where the package itself fetches newer data from (its REMOTE_DATA_JSON_URL, for `updatePrices`):
+ * the project's GitHub repository. Written out rather than imported, so the command does not load
+ * the whole bundled table just to read it (a unit test keeps them equal).
+ */
+export const DEFAULT_PRICE_DATA_URL = 'https://raw.githubusercontent.com/pydantic/genai-prices/main/prices/new_data/v2/data.json';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 /** The real file is about 0.4 MB; anything far larger is not it. */

@@ -18,6 +18,7 @@
 import { createHash } from 'node:crypto';
 import type { CostSource, UsageRecord } from '../model';
 import { normalizeModelId } from './modelId';
+import { loadStoredPriceTable } from './priceData';
 import { regionalMultiplier } from './regional';
 import { fastMultiplier } from './supplement';
 import { BUNDLED_TABLE, compileTableModel, findTableModel, type PriceTable } from './table';
@@ -105,6 +106,20 @@ export class Pricer {
     const override = this.overrides.get(model) ?? this.overrides.get(raw.trim().toLowerCase());
     if (override) return { model, price: override };
     return { model, ...tablePrice(this.table, model, raw) };
+  }
+}
+
+/**
+ * The pricer for the user's overrides and the table Update Prices stored at `priceTableFile`
+ * (none there: the bundled table). A stored table that cannot be used gives the bundled table
+ * and a warning to show.
+ */
+export function pricerFor(overrides: PriceOverrides, priceTableFile?: string): { pricer: Pricer; warning?: string } {
+  if (!priceTableFile) return { pricer: new Pricer(overrides) };
+  try {
+    return { pricer: new Pricer(overrides, loadStoredPriceTable(priceTableFile) ?? BUNDLED_TABLE) };
+  } catch (e) {
+    return { pricer: new Pricer(overrides), warning: (e as Error).message };
   }
 }
 

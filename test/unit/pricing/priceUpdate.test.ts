@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { waitForUpdate, type ConditionalPrice, type ModelPrice, type Provider } from '@pydantic/genai-prices';
+import { REMOTE_DATA_JSON_URL, waitForUpdate, type ConditionalPrice, type ModelPrice, type Provider } from '@pydantic/genai-prices';
 import { priceRecords } from '../../../src/core/engine/runImport';
 import { BUNDLED_TABLE, loadStoredPriceTable, Pricer } from '../../../src/core/pricing';
 import { parsePriceData } from '../../../src/core/pricing/priceData';
@@ -62,7 +62,7 @@ describe('pricing: Update Prices (fetch, validate, store, use)', () => {
   });
 
   it('defaults to the data file the package itself updates from', () => {
-    assert.equal(DEFAULT_PRICE_DATA_URL, 'https://raw.githubusercontent.com/pydantic/genai-prices/main/prices/new_data/v2/data.json');
+    assert.equal(DEFAULT_PRICE_DATA_URL, REMOTE_DATA_JSON_URL);
   });
 
   it('stores a newer valid data file; the pricer uses it, with a new fingerprint, and the bundled table stays the default', async () => {
