@@ -2,11 +2,9 @@ import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
-import { waitForUpdate, type Provider } from '@pydantic/genai-prices';
 import { main } from '../../src/cli/main';
+import { priceDataWith, servePriceData } from '../support/priceData';
 import { tempDir } from '../support/tempDir';
 
 const exec = promisify(execFile);
@@ -188,12 +186,8 @@ describe('ai-usage CLI', () => {
 
   it('prices update fetches a newer price table, stores it beside the database and re-prices; a failed fetch changes nothing', async () => {
     // A local server with a data file in which totally-unknown-model now has a price.
-    const data = JSON.parse(JSON.stringify(await waitForUpdate())) as Provider[];
-    data.find((p) => p.id === 'openai')!.models.push({ id: 'totally-unknown-model', match: { equals: 'totally-unknown-model' }, prices: { input_mtok: 1_000_000, output_mtok: 1_000_000 } });
-    const body = JSON.stringify(data);
-    const server = http.createServer((req, res) => (req.url === '/data.json' ? res.writeHead(200).end(body) : res.writeHead(404, 'Not Found').end()));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const body = JSON.stringify(await priceDataWith('openai', { id: 'totally-unknown-model', match: { equals: 'totally-unknown-model' }, prices: { input_mtok: 1_000_000, output_mtok: 1_000_000 } }));
+    const { base, close } = await servePriceData(body);
     try {
       const { env, home } = await fakeHome();
       await cli(['import'], env);
@@ -216,7 +210,7 @@ describe('ai-usage CLI', () => {
       assert.match(again.out, /^Prices are up to date \(\d[\d,]* models from http/);
       assert.equal((await cli(['prices', 'fetch'], env)).code, 2);
     } finally {
-      await new Promise((r) => server.close(r));
+      await close();
     }
   });
 

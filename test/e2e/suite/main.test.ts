@@ -2,12 +2,10 @@
 // live updates from an appended log line, the API, then screenshots for the docs.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { waitForUpdate, type Provider } from '@pydantic/genai-prices';
 import * as vscode from 'vscode';
 import { formatInt, formatUsd } from '../../../src/core/format';
+import { priceDataWith, servePriceData } from '../../support/priceData';
 import { appendWorkspaceRequest, FIXTURE_REQUESTS } from '../fixtures/logs';
 import { activateExtension, bridge, dashboardTabs, dbSums, fixtures, hasBridge, hostState, report, until, utcDay, type HostState } from './helpers';
 
@@ -200,12 +198,8 @@ describe('AI Usage Dashboard in VS Code', function () {
 
   it('Update Prices fetches from the configured URL, stores the table and re-prices; a failed fetch changes nothing', async () => {
     // A newer price table in which only gpt-5-codex (the fixture's Codex model) costs more.
-    const data = JSON.parse(JSON.stringify(await waitForUpdate())) as Provider[];
-    data.find((p) => p.id === 'openai')!.models.unshift({ id: 'gpt-5-codex', match: { starts_with: 'gpt-5-codex' }, prices: { input_mtok: 50, output_mtok: 500 } });
-    const body = JSON.stringify(data);
-    const server = http.createServer((req, res) => (req.url === '/data.json' ? res.writeHead(200).end(body) : res.writeHead(404, 'Not Found').end()));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const body = JSON.stringify(await priceDataWith('openai', { id: 'gpt-5-codex', match: { starts_with: 'gpt-5-codex' }, prices: { input_mtok: 50, output_mtok: 500 } }));
+    const { base, close } = await servePriceData(body);
     const config = vscode.workspace.getConfiguration('aiUsage');
     try {
       const h0 = await hostState({ flush: true });
@@ -228,7 +222,7 @@ describe('AI Usage Dashboard in VS Code', function () {
       report(`Update Prices: total cost ${formatUsd(before.cost)} → ${formatUsd(after.cost)}`);
     } finally {
       await config.update('prices.updateUrl', undefined, vscode.ConfigurationTarget.Global);
-      await new Promise((r) => server.close(r));
+      await close();
     }
   });
 });

@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { waitForUpdate, type Provider } from '@pydantic/genai-prices';
 import type { UsageRecord } from '../../../src/core/model';
 import { UsageStore } from '../../../src/core/store/usageStore';
 import { pricerFor } from '../../../src/core/pricing';
@@ -9,6 +8,7 @@ import { EngineService, yieldingBetweenFiles, type Pricing } from '../../../src/
 import type { EngineConfig, EngineEvent } from '../../../src/core/worker/workerProtocol';
 import type { ViewQuery } from '../../../src/core/queries/types';
 import { appendWorkspaceRequest, FIXTURE_REQUESTS, writeFixtures, type FixturePaths } from '../../e2e/fixtures/logs';
+import { priceDataWith } from '../../support/priceData';
 import { tempDir } from '../../support/tempDir';
 
 /** $1 per million tokens of any kind, or the override's input rate; "unknown-*" models unpriced. */
@@ -133,8 +133,7 @@ describe('EngineService', () => {
     await s.handle('importNow', { reason: 'x' });
     const before = await s.handle('dashboard', { view: ALL, timeZone: 'UTC', now: Date.now() });
     // A newer table in which only gpt-5-codex costs more.
-    const data = JSON.parse(JSON.stringify(await waitForUpdate())) as Provider[];
-    data.find((p) => p.id === 'openai')!.models.unshift({ id: 'gpt-5-codex', match: { starts_with: 'gpt-5-codex' }, prices: { input_mtok: 9, output_mtok: 90 } });
+    const data = await priceDataWith('openai', { id: 'gpt-5-codex', match: { starts_with: 'gpt-5-codex' }, prices: { input_mtok: 9, output_mtok: 90 } });
     const priceTableFile = path.join(path.dirname(dbFile), 'prices', 'genai-prices-data.json');
     await fs.mkdir(path.dirname(priceTableFile), { recursive: true });
     await fs.writeFile(priceTableFile, JSON.stringify(data));
