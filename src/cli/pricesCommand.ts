@@ -30,9 +30,9 @@ export async function pricesUpdate(d: PricesUpdateDeps): Promise<void> {
   if (r.changed) {
     const store = await d.openStore();
     const pricer = await d.makePricer();
-    repriced = store.reprice((rec) => pricer.price(rec), pricer.fingerprint);
+    repriced = await store.reprice((rec) => pricer.price(rec), pricer.fingerprint);
     rows = store.rowCount();
-    await store.save();
+    await store.close();
   }
   if (d.json) {
     d.out(JSON.stringify({ changed: r.changed, url: r.url, file: r.file, providers: r.providers, models: r.models, changedRows: repriced }));

@@ -8,7 +8,8 @@ import { runImport } from '../../../src/core/engine/runImport';
 import { codexImporter } from '../../../src/core/importers/codex';
 import type { SourceContext } from '../../../src/core/importers/types';
 import { Pricer } from '../../../src/core/pricing';
-import { totals } from '../../../src/core/queries/queries';
+import { groupBy, totals } from '../../../src/core/queries/aggregate';
+import { groupBySession } from '../../../src/core/queries/sessions';
 import { UsageStore } from '../../../src/core/store/usageStore';
 import { tempDir } from '../../support/tempDir';
 
@@ -63,7 +64,7 @@ describe('Codex: history copied into a file without session_meta', () => {
   // Three requests: the parent's two, and the branch's own turn (70,001 input in all at the end).
   const expected = { messages: 3, inputTokens: 70_001 - 55_296, cacheReadTokens: 55_296, outputTokens: 4_002 };
   const sums = (store: UsageStore) => {
-    const t = totals(store.database, {});
+    const t = totals(store.catalog, {});
     return { messages: t.messages, inputTokens: t.inputTokens, cacheReadTokens: t.cacheReadTokens, outputTokens: t.outputTokens };
   };
 
@@ -84,8 +85,9 @@ describe('Codex: history copied into a file without session_meta', () => {
     await importAll(store);
     assert.deepEqual(sums(store), expected);
     // The parent's requests belong to the parent session, the branch's own turn to the branch.
-    const bySession = store.database.exec('SELECT s.session, count(*) FROM usage u JOIN sessions s ON s.id = u.session_id GROUP BY s.session ORDER BY s.session')[0]!.values;
+    const bySession = (await groupBySession(store, {})).map((g) => [g.key, g.messages]).sort();
     assert.deepEqual(bySession, [[PARENT, 2], [BRANCH, 1]]);
+    assert.deepEqual(groupBy(store.catalog, {}, 'model').map((g) => [g.key, g.messages]), [['gpt-5.1-codex', 3]]);
   });
 
   it('counts it once when both are imported in one run, and again changes nothing', async () => {

@@ -157,7 +157,7 @@ describe('several sources at once', () => {
       aider: 2, // the analytics event, and /ws/lib's history (the /ws/app history is AiderDesk's)
       continue: 1,
       opencode: 1, // database and legacy JSON: one
-      'copilot-cli': 1,
+      'copilot-cli': 3, // one shutdown segment of requests.count = 3 requests
       cline: 1,
     });
     assert.deepEqual(
@@ -176,7 +176,7 @@ describe('several sources at once', () => {
 
     const all = totals(store.catalog, {});
     const sum = (k: 'messages' | 'totalTokens' | 'cost') => Object.values(bySource).reduce((a, g) => a + g[k], 0);
-    assert.equal(all.messages, 10);
+    assert.equal(all.messages, 12);
     assert.equal(all.messages, sum('messages'));
     assert.equal(all.totalTokens, sum('totalTokens'));
     assert.ok(Math.abs(all.cost - sum('cost')) < 1e-12);
@@ -186,6 +186,6 @@ describe('several sources at once', () => {
     assert.equal(again.newRows, 0);
     assert.equal(again.changedRows, 0);
     assert.equal(again.bytesRead, 0);
-    assert.equal(totals(store.catalog, {}).messages, 10);
+    assert.equal(totals(store.catalog, {}).messages, 12);
   });
 });

@@ -10,6 +10,7 @@ import { priceRecords } from '../../../src/core/engine/runImport';
 import { BUNDLED_TABLE, loadStoredPriceTable, Pricer } from '../../../src/core/pricing';
 import { parsePriceData } from '../../../src/core/pricing/priceData';
 import { DEFAULT_PRICE_DATA_URL, updatePriceData } from '../../../src/core/pricing/priceUpdate';
+import { groupBy } from '../../../src/core/queries/aggregate';
 import { UsageStore } from '../../../src/core/store/usageStore';
 import { tempDir } from '../../support/tempDir';
 import { rec, usd } from './helpers';
@@ -99,15 +100,14 @@ describe('pricing: Update Prices (fetch, validate, store, use)', () => {
       rec('claude-haiku-4-5-20251001', { dedupeKey: 'c', inputTokens: 10_000, outputTokens: 1_000, ts: Date.UTC(2026, 8, 15) }), // before: same
       rec('claude-sonnet-4-5', { dedupeKey: 'd', inputTokens: 10_000, outputTokens: 1_000, ts: oct }), // same
     ];
-    store.transaction(() => store.upsert(priceRecords(rows, new Pricer())));
+    await store.write({ rows: priceRecords(rows, new Pricer()) });
     const pricer = new Pricer({}, loadStoredPriceTable(file)!);
-    assert.equal(store.reprice((r) => pricer.price(r), pricer.fingerprint), 2);
-    const costs = store.database.exec("SELECT dedupe_key, cost_source, round(cost, 6) FROM usage ORDER BY dedupe_key")[0]!.values;
-    assert.deepEqual(costs, [
-      ['a', 'estimated', 0.04], // 10k·2.5 + 1k·15
-      ['b', 'estimated', 0.012], // 10k·0.8 + 1k·4
-      ['c', 'estimated', 0.015], // 10k·1 + 1k·5
-      ['d', 'estimated', 0.045],
+    assert.equal(await store.reprice((r) => pricer.price(r), pricer.fingerprint), 2);
+    const byModel = groupBy(store.catalog, {}, 'model').map((g) => [g.key, g.messages, g.unpricedMessages, Math.round(g.cost * 1e6) / 1e6]).sort();
+    assert.deepEqual(byModel, [
+      ['claude-haiku-4-5', 2, 0, 0.027], // from Oct 1: 10k·0.8 + 1k·4 = 0.012; before: 10k·1 + 1k·5 = 0.015
+      ['claude-sonnet-4-5', 1, 0, 0.045],
+      ['gemini-4-pro', 1, 0, 0.04], // was unpriced: 10k·2.5 + 1k·15
     ]);
   });
 
