@@ -6,7 +6,8 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { dashboardData } from '../../src/core/queries/dashboard';
-import { filterOptions, page as queryPage } from '../../src/core/queries/queries';
+import { filterOptions } from '../../src/core/queries/filterOptions';
+import { page as queryPage } from '../../src/core/queries/tablePages';
 import { filterOfView, resolveRange } from '../../src/core/queries/dashboard';
 import type { TableRow, TableSort, ViewQuery } from '../../src/core/queries/types';
 import type { SourceStatus } from '../../src/core/queries/types';
@@ -64,9 +65,9 @@ describe('dashboard webview in Chromium', function () {
     return { host, ...panel };
   }
 
-  const expected = (view: ViewQuery = DEFAULT_VIEW, db = store) => dashboardData(db.database, view, TZ, NOW);
+  const expected = (view: ViewQuery = DEFAULT_VIEW, db = store) => dashboardData(db.catalog, view, TZ, NOW);
   const rowsOf = (view: ViewQuery, sort: TableSort, offset = 0, limit = 200, db = store) =>
-    queryPage(db.database, { filter: filterOfView(view, resolveRange(view.range, NOW, TZ)), sort: sort.column, dir: sort.dir, offset, limit });
+    queryPage(db, { filter: filterOfView(view, resolveRange(view.range, NOW, TZ)), sort: sort.column, dir: sort.dir, offset, limit });
   const text = (p: Panel, testId: string) => p.page.getByTestId(testId).innerText();
   /** A header of the requests grid (the charts' screen-reader tables have headers too). */
   const header = (p: Panel, name: string) => p.page.getByRole('grid').getByRole('columnheader', { name });
@@ -184,7 +185,7 @@ describe('dashboard webview in Chromium', function () {
 
   it('lists the requests, a page at a time, in the user time zone', async () => {
     const p = await open();
-    const first = rowsOf(DEFAULT_VIEW, DEFAULT_SORT);
+    const first = await rowsOf(DEFAULT_VIEW, DEFAULT_SORT);
     const req = p.host.of('page')[0];
     assert.deepEqual([req.view, req.sort, req.offset, req.limit], [DEFAULT_VIEW, DEFAULT_SORT, 0, 200]);
     await p.page.locator('#urow-0').waitFor();
@@ -200,7 +201,7 @@ describe('dashboard webview in Chromium', function () {
     await p.page.locator('.grid').evaluate((el) => (el.scrollTop = el.scrollHeight));
     const lastOffset = Math.floor((first.total - 1) / 200) * 200;
     await until(() => p.host.of('page').find((r) => r.offset === lastOffset), `page at ${lastOffset}`);
-    const lastRow = rowsOf(DEFAULT_VIEW, DEFAULT_SORT, first.total - 1, 1).rows[0];
+    const lastRow = (await rowsOf(DEFAULT_VIEW, DEFAULT_SORT, first.total - 1, 1)).rows[0];
     await p.page.locator(`#urow-${first.total - 1}`).waitFor();
     assert.deepEqual(await cellTexts(p, first.total - 1), rowText(lastRow));
     assert.ok(p.host.of('page').length <= 4, `${p.host.of('page').length} page requests`);
@@ -210,7 +211,7 @@ describe('dashboard webview in Chromium', function () {
     const TOTAL = 1_000_000;
     const row = (i: number): TableRow => ({
       id: String(i), ts: NOW - i * 60_000, project: `/home/dev/p${i % 7}`, model: 'claude-sonnet-4-5', modelRaw: 'claude-sonnet-4-5', source: 'claude-code', sessionId: `s${i}`,
-      inputTokens: i, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, tokensSent: i, tokensReceived: 1, cost: 0.01, costSource: 'estimated', approximate: false,
+      inputTokens: i, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, tokensSent: i, tokensReceived: 1, cost: 0.01, costSource: 'estimated', approximate: false, branch: '', requests: 1,
     });
     const p = await open({}, { answer: { page: (r) => ({ total: TOTAL, offset: r.offset, rows: Array.from({ length: Math.min(r.limit, TOTAL - r.offset) }, (_, k) => row(r.offset + k)) }) } });
     await p.page.locator('#urow-0').waitFor();
@@ -242,7 +243,7 @@ describe('dashboard webview in Chromium', function () {
     assert.deepEqual([desc.offset, desc.view], [0, DEFAULT_VIEW]);
     assert.equal(await cost.getAttribute('aria-sort'), 'descending');
     assert.equal(await header(p, 'Date').getAttribute('aria-sort'), 'none');
-    await p.page.waitForFunction((want) => document.querySelector('#urow-0 [role=gridcell]:last-child')?.textContent?.trim() === want, formatUsd(rowsOf(DEFAULT_VIEW, { column: 'cost', dir: 'desc' }).rows[0].cost));
+    await p.page.waitForFunction((want) => document.querySelector('#urow-0 [role=gridcell]:last-child')?.textContent?.trim() === want, formatUsd((await rowsOf(DEFAULT_VIEW, { column: 'cost', dir: 'desc' })).rows[0].cost));
     await cost.getByRole('button').click();
     await bySort({ column: 'cost', dir: 'asc' });
     assert.equal(await cost.getAttribute('aria-sort'), 'ascending');
@@ -258,7 +259,7 @@ describe('dashboard webview in Chromium', function () {
 
   it('moves between rows with the keyboard', async () => {
     const p = await open();
-    const total = rowsOf(DEFAULT_VIEW, DEFAULT_SORT).total;
+    const total = (await rowsOf(DEFAULT_VIEW, DEFAULT_SORT)).total;
     await p.page.locator('#urow-0').waitFor();
     const grid = p.page.getByRole('grid');
     await grid.focus();
@@ -391,7 +392,7 @@ describe('dashboard webview in Chromium', function () {
     const req = await until(() => p.host.last('exportCsv'), 'exportCsv');
     assert.deepEqual([req.view, req.sort], [DEFAULT_VIEW, { column: 'sent', dir: 'desc' }]);
     await p.page.getByRole('status').filter({ hasText: 'Exported' }).waitFor();
-    assert.equal(await p.page.getByRole('status').filter({ hasText: 'Exported' }).innerText(), `Exported ${formatInt(rowsOf(DEFAULT_VIEW, DEFAULT_SORT).total)} rows to /home/dev/ai-usage.csv`);
+    assert.equal(await p.page.getByRole('status').filter({ hasText: 'Exported' }).innerText(), `Exported ${formatInt((await rowsOf(DEFAULT_VIEW, DEFAULT_SORT)).total)} rows to /home/dev/ai-usage.csv`);
   });
 
   it('Sources view: found or not, where it looked, counts, errors, Import now', async () => {
@@ -436,8 +437,8 @@ describe('dashboard webview in Chromium', function () {
     await until(() => p.host.last('openSettings'), 'openSettings');
 
     // The first import lands: the dashboard replaces the empty state without a reload.
-    empty.transaction(() => empty.upsert(usageRecords(10, 20)));
-    await p.host.notify({ type: 'dataChanged', lastImport: NOW, options: filterOptions(empty.database) });
+    await empty.write({ rows: usageRecords(10, 20) });
+    await p.host.notify({ type: 'dataChanged', lastImport: NOW, options: filterOptions(empty.catalog) });
     await p.page.getByTestId('metric-messages').waitFor();
     assert.equal(await text(p, 'metric-messages'), formatInt(expected(DEFAULT_VIEW, empty).totals.messages));
   });
@@ -485,8 +486,8 @@ describe('dashboard webview in Chromium', function () {
     const before = { dash: p.host.of('dashboard').length, page: p.host.of('page').length, top: await grid.evaluate((el) => el.scrollTop) };
 
     // New usage arrives (the host imported it), then the notification.
-    own.transaction(() => own.upsert(usageRecords(2, 400, 99).map((r) => ({ ...r, ts: NOW - 3600_000 }))));
-    await p.host.notify({ type: 'dataChanged', lastImport: NOW, options: filterOptions(own.database) });
+    await own.write({ rows: usageRecords(2, 400, 99).map((r) => ({ ...r, ts: NOW - 3600_000 })) });
+    await p.host.notify({ type: 'dataChanged', lastImport: NOW, options: filterOptions(own.catalog) });
     const again = await until(() => p.host.of('dashboard')[before.dash], 're-query');
     assert.deepEqual(again.view, view, 'filters kept');
     await until(() => p.host.of('page').slice(before.page).length >= 2, 'visible pages refetched');
@@ -498,7 +499,7 @@ describe('dashboard webview in Chromium', function () {
     await p.page.waitForFunction((want) => document.querySelector('[data-testid=metric-messages]')?.textContent === want, formatInt(t.messages));
     assert.equal(await grid.evaluate((el) => el.scrollTop), before.top, 'scroll position kept');
     assert.equal(await header(p, 'Tokens Received').getAttribute('aria-sort'), 'descending');
-    const first = rowsOf(view, sort, 170, 1, own).rows[0];
+    const first = (await rowsOf(view, sort, 170, 1, own)).rows[0];
     await p.page.waitForFunction(
       ([i, want]) => document.querySelector(`#urow-${i} [role=gridcell]:nth-child(5)`)?.textContent?.trim() === want,
       [170, formatInt(first.tokensReceived)] as const,

@@ -2,7 +2,8 @@
 // posts is validated with the real parseRequest and answered from the real queries over a real
 // store, so what the page shows can be compared with the database.
 import { dashboardData, filterOfView, resolveRange } from '../../../src/core/queries/dashboard';
-import { filterOptions, page } from '../../../src/core/queries/queries';
+import { filterOptions } from '../../../src/core/queries/filterOptions';
+import { page } from '../../../src/core/queries/tablePages';
 import type { SourceStatus } from '../../../src/core/engine/sourceStatus';
 import type { UsageStore } from '../../../src/core/store/usageStore';
 import { parseRequest, type HostMessage, type InitData, type Notification, type ReplyMap, type Request, type RequestType } from '../../../src/shared/protocol';
@@ -57,7 +58,7 @@ export class FakeHost {
   }
 
   initData(): InitData {
-    return { workspaceFolders: [WORKSPACE], workspaceHasUsage: true, timeZone: TZ, options: filterOptions(this.opts.store.database), lastImport: NOW - 4 * 60_000, importing: false, ...this.opts.init };
+    return { workspaceFolders: [WORKSPACE], workspaceHasUsage: true, timeZone: TZ, options: filterOptions(this.opts.store.catalog), lastImport: NOW - 4 * 60_000, importing: false, ...this.opts.init };
   }
 
   async receive(raw: unknown): Promise<void> {
@@ -82,19 +83,19 @@ export class FakeHost {
     }
   }
 
-  private answer(req: Request): unknown {
+  private async answer(req: Request): Promise<unknown> {
     const custom = this.opts.answer?.[req.type] as ((r: Request) => unknown) | undefined;
     if (custom) return custom(req);
-    const db = this.opts.store.database;
+    const store = this.opts.store;
     switch (req.type) {
       case 'ready':
         return this.initData();
       case 'dashboard':
-        return dashboardData(db, req.view, TZ, NOW);
+        return dashboardData(store.catalog, req.view, TZ, NOW);
       case 'page':
-        return page(db, { filter: filterOfView(req.view, resolveRange(req.view.range, NOW, TZ)), sort: req.sort.column, dir: req.sort.dir, offset: req.offset, limit: req.limit });
+        return page(store, { filter: filterOfView(req.view, resolveRange(req.view.range, NOW, TZ)), sort: req.sort.column, dir: req.sort.dir, offset: req.offset, limit: req.limit });
       case 'exportCsv': {
-        const total = page(db, { filter: filterOfView(req.view, resolveRange(req.view.range, NOW, TZ)), sort: req.sort.column, dir: req.sort.dir, offset: 0, limit: 1 }).total;
+        const total = (await page(store, { filter: filterOfView(req.view, resolveRange(req.view.range, NOW, TZ)), sort: req.sort.column, dir: req.sort.dir, offset: 0, limit: 1 })).total;
         return { saved: '/home/dev/ai-usage.csv', rows: total };
       }
       case 'sources':

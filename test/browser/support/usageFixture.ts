@@ -97,7 +97,7 @@ export function usageRecords(days = 60, perDay = 50, seed = 7): PricedRecord[] {
 
 export async function usageStore(records: PricedRecord[] = usageRecords()): Promise<UsageStore> {
   const store = await UsageStore.inMemory();
-  store.transaction(() => store.upsert(records));
+  await store.write({ rows: records });
   return store;
 }
 
@@ -110,15 +110,15 @@ export async function sourceStatuses(store: UsageStore): Promise<SourceStatus[]>
     { source: 'qwen-code', roots: [`${HOME}/.qwen/tmp`], files: 12 },
     { source: 'continue', roots: [`${HOME}/.continue/dev_data`], files: 1, error: `EACCES: permission denied, open '${HOME}/.continue/dev_data/0.2.0/tokensGenerated.jsonl'` },
   ];
-  const rows = store.rowCount() > 0;
-  for (const run of runs) {
-    if (!rows) break;
-    store.setSourceRun({
-      source: run.source,
-      roots: run.roots.map((path, i) => ({ path, found: i === run.roots.length - 1 })),
-      files: run.files,
-      lastImport: NOW - 4 * 60_000,
-      lastError: run.error,
+  if (store.rowCount() > 0) {
+    await store.write({
+      runs: runs.map((run) => ({
+        source: run.source,
+        roots: run.roots.map((path, i) => ({ path, found: i === run.roots.length - 1 })),
+        files: run.files,
+        lastImport: NOW - 4 * 60_000,
+        lastError: run.error,
+      })),
     });
   }
   return describeSources(store, IMPORTERS, { home: HOME, env: {}, platform: 'linux', extraPaths: {}, workspaceFolders: [WORKSPACE] });

@@ -1,12 +1,14 @@
 // What the end-to-end tests share: the run's fixtures, the host's test state, an independent
-// reading of the database file, and the bridge to the runner (for what only the page shows).
+// reading of the stored rows, and the bridge to the runner (for what only the page shows).
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { format } from 'node:util';
-import initSqlJs from 'sql.js';
 import * as vscode from 'vscode';
 import type { FixturePaths } from '../fixtures/logs';
+import { orderedRows } from '../../../src/core/queries/tablePages';
+import { setSqlWasmPath } from '../../../src/core/store/sqljs';
+import { UsageStore } from '../../../src/core/store/usageStore';
 
 export const EXTENSION_ID = 'ai-usage-dashboard.ai-usage-dashboard';
 const RUN_DIR = process.env.AI_USAGE_E2E_RUN_DIR ?? '';
@@ -96,36 +98,28 @@ export interface DbSums {
   totalTokens: number;
 }
 
-let SQL: Awaited<ReturnType<typeof initSqlJs>> | undefined;
-
-/** Sums straight from the saved database file (not through the extension's queries). */
+/**
+ * Sums of the stored requests themselves, read from the files on disk by a store of this test's
+ * own (as another window or the CLI would), row by row: not through the extension's worker, nor
+ * through the rollups the extension answers from.
+ */
 export async function dbSums(dbFile: string, folder: string | null, from: number | null, to: number | null): Promise<DbSums> {
-  SQL ??= await initSqlJs({ wasmBinary: fs.readFileSync(path.join(REPO, 'dist', 'sql-wasm.wasm')).buffer as ArrayBuffer });
-  const db = new SQL.Database(fs.readFileSync(dbFile));
+  setSqlWasmPath(path.join(REPO, 'dist', 'sql-wasm.wasm'));
+  const store = await UsageStore.open(dbFile);
   try {
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    if (folder) {
-      where.push("(p.path = ? OR substr(p.path, 1, ?) = ?)");
-      params.push(folder, folder.length + 1, `${folder}/`);
+    const out: DbSums = { messages: 0, cost: 0, totalTokens: 0 };
+    for await (const rows of orderedRows(store, {}, 'ts', 'asc')) {
+      for (const r of rows) {
+        if (folder && r.project !== folder && !r.project.startsWith(`${folder}/`)) continue;
+        if ((from !== null && r.ts < from) || (to !== null && r.ts >= to)) continue;
+        out.messages += r.requests;
+        out.cost += r.cost;
+        out.totalTokens += r.inputTokens + r.outputTokens + r.cacheReadTokens + r.cacheWriteTokens;
+      }
     }
-    if (from !== null) {
-      where.push('u.ts >= ?');
-      params.push(from);
-    }
-    if (to !== null) {
-      where.push('u.ts < ?');
-      params.push(to);
-    }
-    const r = db.exec(
-      `SELECT COUNT(*), COALESCE(SUM(u.cost), 0), COALESCE(SUM(u.input + u.output + u.cache_read + u.cache_write), 0)
-       FROM usage u JOIN projects p ON p.id = u.project_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
-      params,
-    );
-    const [messages, cost, totalTokens] = r[0].values[0].map(Number);
-    return { messages, cost, totalTokens };
+    return out;
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
