@@ -172,6 +172,7 @@ function unchangedReport(listing: readonly SourceListing[], rows: number, ms: nu
     bytesRead: 0,
     records: 0,
     changedRows: 0,
+    newRows: 0,
     skipped: 0,
     errors: [],
     durationMs: 0,

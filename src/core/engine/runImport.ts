@@ -45,6 +45,8 @@ export interface SourceImportReport {
   records: number;
   /** Rows inserted or improved in the database. */
   changedRows: number;
+  /** Of those, rows that did not exist before. */
+  newRows: number;
   skipped: number;
   errors: string[];
   durationMs: number;
@@ -99,6 +101,7 @@ async function importSource(
     bytesRead: 0,
     records: 0,
     changedRows: 0,
+    newRows: 0,
     skipped: 0,
     errors: listing.error ? [`Listing files failed: ${listing.error}`] : [],
     durationMs: 0,
@@ -115,7 +118,9 @@ async function importSource(
     const write = { rows, cursors: moved, epoch };
     rows = [];
     moved = [];
-    report.changedRows += await store.write(write);
+    const r = await store.write(write);
+    report.changedRows += r.changed;
+    report.newRows += r.inserted;
   };
   // Worker threads only pay off for a big read (their start-up costs tens of milliseconds).
   const pool = importer.parallel && pendingBytes(files, cursors) >= parallelMinBytes ? getPool() : undefined;
@@ -159,7 +164,6 @@ async function importSource(
  */
 export async function runImport(store: UsageStore, opts: ImportOptions): Promise<ImportReport> {
   const started = performance.now();
-  const before = store.rowCount();
   const importers = (opts.importers ?? IMPORTERS).filter((i) => !opts.enabled || opts.enabled(i.source));
   let pricer: Promise<PriceFn> | undefined;
   const getPricer = () => (pricer ??= typeof opts.pricer === 'function' ? opts.pricer() : Promise.resolve(opts.pricer));
@@ -185,14 +189,14 @@ export async function runImport(store: UsageStore, opts: ImportOptions): Promise
     await pool?.close();
   }
   const totalRows = store.rowCount();
-  const sum = (k: 'files' | 'filesRead' | 'bytesRead' | 'records' | 'changedRows' | 'skipped') => sources.reduce((a, s) => a + s[k], 0);
+  const sum = (k: 'files' | 'filesRead' | 'bytesRead' | 'records' | 'changedRows' | 'newRows' | 'skipped') => sources.reduce((a, s) => a + s[k], 0);
   return {
     sources,
     files: sum('files'),
     filesRead: sum('filesRead'),
     bytesRead: sum('bytesRead'),
     records: sum('records'),
-    newRows: totalRows - before,
+    newRows: sum('newRows'),
     changedRows: sum('changedRows'),
     skipped: sum('skipped'),
     errors: sources.flatMap((s) => s.errors.map((e) => `${s.label}: ${e}`)),

@@ -86,14 +86,24 @@ function asStored(row: PartRow, r: StoredRow): StoredRow {
   return { ...r, input: row.input, output: row.output, cacheRead: row.cacheRead, cacheWrite: row.cacheWrite, reported: row.reported, flags: row.flags };
 }
 
+export interface Applied {
+  /** Stored rows inserted, improved or removed. */
+  changed: number;
+  /** Of those, rows that did not exist before. */
+  inserted: number;
+}
+
 /**
- * Applies rows; returns how many stored rows changed (inserted, improved or removed). The months
- * `monthsFor(rows)` names must be loaded. Call inside a catalog transaction.
+ * Applies rows. The months `monthsFor(rows)` names must be loaded. Call inside a catalog transaction.
  */
-export function applyRows(rows: readonly StoredRow[], catalog: Catalog, parts: PartitionAccess): number {
-  let changed = 0;
-  for (const r of rows) changed += applyOne(r, catalog, parts);
-  return changed;
+export function applyRows(rows: readonly StoredRow[], catalog: Catalog, parts: PartitionAccess): Applied {
+  const out: Applied = { changed: 0, inserted: 0 };
+  for (const r of rows) {
+    const before = catalog.pendingRows();
+    out.changed += applyOne(r, catalog, parts);
+    if (catalog.pendingRows() > before) out.inserted++;
+  }
+  return out;
 }
 
 function applyOne(r: StoredRow, catalog: Catalog, parts: PartitionAccess): number {

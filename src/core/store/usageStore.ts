@@ -17,7 +17,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { SqlJsStatic } from 'sql.js';
 import type { CostSource, FileCursor, PricedRecord, SourceId, UsageRecord } from '../model';
-import { applyRows, deleteRows, monthsFor, rollupOf, type PartitionAccess } from './applyRows';
+import { applyRows, deleteRows, monthsFor, rollupOf, type Applied, type PartitionAccess } from './applyRows';
 import { Catalog, NewerSchemaError, type FileStats, type SourceRunInfo } from './catalog';
 import { appendRecords, createJournal, readJournal } from './journal';
 import { acquireLock, type HeldLock } from './lock';
@@ -82,6 +82,8 @@ interface Decoded {
   runs: SourceRunInfo[];
   meta: Record<string, string>;
 }
+
+export type WriteResult = Applied;
 
 export interface StoreOptions {
   /** Fold once the journal is this big (bytes). */
@@ -188,7 +190,11 @@ export class UsageStore {
   static async open(file: string, opts: StoreOptions = {}): Promise<UsageStore> {
     const SQL = await loadSqlJs();
     const paths = storePaths(path.resolve(file));
-    await fs.mkdir(paths.dir, { recursive: true });
+    try {
+      await fs.mkdir(paths.dir, { recursive: true });
+    } catch (e) {
+      throw new Error(`Cannot open the usage database folder ${paths.dir}: ${message(e)}`);
+    }
     const store = new UsageStore(SQL, paths, Catalog.create(SQL), opts);
     await removeStaleTemps([paths.dir, paths.months], 10 * 60_000);
     await store.load(true);
@@ -475,7 +481,7 @@ export class UsageStore {
   // ---- applying changes -----------------------------------------------------------------
 
   /** Applies a journal entry in memory (see `applyDecoded`). */
-  private applyEntry(e: Entry, mode: 'memory' | ((changed: number) => Promise<void>)): Promise<number> {
+  private applyEntry(e: Entry, mode: 'memory' | (() => Promise<void>)): Promise<WriteResult> {
     return this.applyDecoded(
       {
         rows: (e.r ?? []).map(fromJournal),
@@ -492,19 +498,19 @@ export class UsageStore {
    * Applies changes in memory. With `then`, the changes stay uncommitted until `then` resolves
    * (the journal append), and are rolled back if it throws: memory never holds what is not on disk.
    */
-  private async applyDecoded(c: Decoded, mode: 'memory' | ((changed: number) => Promise<void>)): Promise<number> {
+  private async applyDecoded(c: Decoded, mode: 'memory' | (() => Promise<void>)): Promise<WriteResult> {
     await this.ensureLoaded([...monthsFor(c.rows, this.cat), ...c.deletes.map((d) => d[1])]);
     const touched = new Set<Partition>();
     const parts = this.access(touched);
-    let changed = 0;
+    let result: WriteResult;
     this.cat.begin();
     try {
-      changed += applyRows(c.rows, this.cat, parts);
-      changed += deleteRows(c.deletes, this.cat, parts);
+      result = applyRows(c.rows, this.cat, parts);
+      result.changed += deleteRows(c.deletes, this.cat, parts);
       for (const u of c.cursors) this.cat.setCursor(u.source, u.file, u.cursor, u.stats, u.at);
       for (const run of c.runs) this.cat.setSourceRun(run);
       for (const [k, v] of Object.entries(c.meta)) this.cat.setMeta(k, v);
-      if (mode !== 'memory') await mode(changed);
+      if (mode !== 'memory') await mode();
     } catch (err) {
       this.cat.rollback();
       for (const p of touched) {
@@ -522,7 +528,7 @@ export class UsageStore {
       p.db.run('COMMIT');
       p.inTransaction = false;
     }
-    return changed;
+    return result;
   }
 
   private entryOf(w: StoreWrite): Entry {
@@ -540,11 +546,11 @@ export class UsageStore {
    * on disk (an API-recorded row, which no log can bring back). Large writes are applied in memory
    * and stay uncommitted until `finishWrites` folds them.
    */
-  async write(w: StoreWrite, opts: { durable?: boolean } = {}): Promise<number> {
+  async write(w: StoreWrite, opts: { durable?: boolean } = {}): Promise<WriteResult> {
     for (const run of w.runs ?? []) this.scans.set(run.source, run.lastImport);
     const runs = (w.runs ?? []).filter((r) => this.runChanged(r));
     const entry = this.entryOf({ ...w, runs });
-    if (!entry.r && !entry.d && !entry.c && !entry.s && !entry.m) return 0;
+    if (!entry.r && !entry.d && !entry.c && !entry.s && !entry.m) return { changed: 0, inserted: 0 };
     if (!this.paths) return this.applyEntry(entry, 'memory');
     if (this.uncommitted || (entry.r?.length ?? 0) >= this.opts.bulkRows) {
       if (!this.uncommitted) {
@@ -556,14 +562,14 @@ export class UsageStore {
     return this.withLock(async (lock) => {
       await this.catchUp();
       await this.dropCorruptMonths(lock);
-      if (w.epoch !== undefined && w.epoch !== this.epoch()) return 0;
+      if (w.epoch !== undefined && w.epoch !== this.epoch()) return { changed: 0, inserted: 0 };
       await this.ensureJournal();
       await lock.check();
-      const changed = await this.applyEntry(entry, async () => {
+      const result = await this.applyEntry(entry, async () => {
         this.journal.offset += await appendRecords(this.paths!.journal, [entry], opts.durable ?? false);
       });
       if (this.journal.offset > this.opts.foldBytes && !this.uncommitted) await this.foldLocked(lock);
-      return changed;
+      return result;
     });
   }
 
@@ -614,7 +620,7 @@ export class UsageStore {
     }
     this.journal.offset = read.end;
     let changed = false;
-    for (const e of read.records) if ((await this.applyEntry(e, 'memory')) > 0 || e.c || e.s || e.m) changed = true;
+    for (const e of read.records) if ((await this.applyEntry(e, 'memory')).changed > 0 || e.c || e.s || e.m) changed = true;
     return changed;
   }
 

@@ -226,7 +226,7 @@ export class EngineService {
   private recordUsage(records: UsageRecord[]): Promise<{ changed: number }> {
     return this.exclusive(async () => {
       const priced = records.map((r) => ({ ...r, ...this.pricer.price(r) }));
-      const changed = await this.store.write({ rows: priced }, { durable: true });
+      const { changed } = await this.store.write({ rows: priced }, { durable: true });
       if (changed) this.changed('usage recorded through the API');
       this.scheduleIdleFold();
       return { changed };

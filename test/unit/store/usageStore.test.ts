@@ -26,7 +26,7 @@ describe('UsageStore', () => {
 
   it('creates its folder, and another process opening it sees every write at once', async () => {
     const a = await UsageStore.open(file);
-    assert.equal(await a.write({ rows: [rec({ dedupeKey: 'k1' }), rec({ dedupeKey: 'k2' })] }), 2);
+    assert.deepEqual(await a.write({ rows: [rec({ dedupeKey: 'k1' }), rec({ dedupeKey: 'k2' })] }), { changed: 2, inserted: 2 });
     const b = await UsageStore.open(file);
     assert.equal(b.rowCount(), 2);
     assert.deepEqual(b.warnings, []);
@@ -154,9 +154,9 @@ describe('UsageStore', () => {
     const epoch = a.epoch();
     await b.reset();
     // a imported before the reset and writes now: dropped (the logs bring the rows back) ...
-    assert.equal(await a.write({ rows: [rec({ dedupeKey: 'a2' })], epoch }), 0);
+    assert.equal((await a.write({ rows: [rec({ dedupeKey: 'a2' })], epoch })).changed, 0);
     // ... but usage recorded through the API after the reset lands.
-    assert.equal(await a.write({ rows: [rec({ dedupeKey: 'api1', source: 'api' })] }, { durable: true }), 1);
+    assert.equal((await a.write({ rows: [rec({ dedupeKey: 'api1', source: 'api' })] }, { durable: true })).inserted, 1);
     assert.equal(a.rowCount(), 1);
     await b.sync();
     assert.deepEqual((await allRows(b)).map((r) => r.source), ['api']);
