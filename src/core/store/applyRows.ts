@@ -98,35 +98,34 @@ export interface Applied {
  */
 export function applyRows(rows: readonly StoredRow[], catalog: Catalog, parts: PartitionAccess): Applied {
   const out: Applied = { changed: 0, inserted: 0 };
-  for (const r of rows) {
-    const before = catalog.pendingRows();
-    out.changed += applyOne(r, catalog, parts);
-    if (catalog.pendingRows() > before) out.inserted++;
-  }
+  for (const r of rows) applyOne(r, catalog, parts, out);
   return out;
 }
 
-function applyOne(r: StoredRow, catalog: Catalog, parts: PartitionAccess): number {
+function applyOne(r: StoredRow, catalog: Catalog, parts: PartitionAccess, out: Applied): void {
   const month = monthOf(r.ts);
   for (const m of idMonths(r)) {
     const p = parts.get(m, false);
     const found = p?.find(r.id);
-    if (p && found) return improve(r, found, p, month, catalog, parts);
+    if (p && found) {
+      out.changed += improve(r, found, p, month, catalog, parts);
+      return;
+    }
   }
   const isCopy = (r.flags & FLAG_COPY) !== 0;
   if (isCopy && r.alias !== null) {
-    for (const m of originalMonths(r, catalog)) if (parts.get(m, false)?.hasOriginal(r.alias)) return 0; // a replay of a request we have
+    for (const m of originalMonths(r, catalog)) if (parts.get(m, false)?.hasOriginal(r.alias)) return; // a replay of a request we have
   }
   const p = parts.get(month, true)!;
   const row = partRow(r, catalog, p.base);
   p.insert(row);
   catalog.count(rollupOf(row, p.base), 1);
-  let changed = 1;
+  out.changed++;
+  out.inserted++;
   if (r.alias !== null) {
     if (isCopy) catalog.addCopy(r.alias, month);
-    else changed += registerOriginal(r.alias, p, catalog, parts);
+    else out.changed += registerOriginal(r.alias, p, catalog, parts);
   }
-  return changed;
 }
 
 /** A copy of a stored request arrived: keep the better of the two. */

@@ -277,13 +277,6 @@ export class Catalog {
     }
   }
 
-  /** Rows added minus rows removed in the open transaction. */
-  pendingRows(): number {
-    let n = 0;
-    for (const v of this.monthRows.values()) n += v;
-    return n;
-  }
-
   /** Records a deleted row for team sync. */
   tombstone(id: bigint, slot: number): void {
     this.stmt('INSERT OR REPLACE INTO tombstones (id, slot, version) VALUES (?, ?, ?)').run([id, slot, this.nextChangeVersion()]);
