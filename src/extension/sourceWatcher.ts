@@ -3,6 +3,7 @@
 // periodic rescan as a safety net (roots that appear later, watchers that miss events).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { WatchSpec } from '../core/worker/workerProtocol';
 import type { EngineConnection } from './engineConnection';
 import type { Settings } from './settings';
 
@@ -35,13 +36,14 @@ export class SourceWatcher implements vscode.Disposable {
     this.scheduleRescan();
   }
 
+  /** What is watched, as folder/glob paths. */
   get watchedRoots(): string[] {
-    return [...this.watchers.keys()];
+    return [...this.watchers.keys()].map((k) => path.join(...(k.split('\0') as [string, string])));
   }
 
   /** Watches the roots that exist now; stops watching those that are gone or switched off. */
   async refreshRoots(): Promise<void> {
-    let roots: { path: string; isDirectory: boolean }[];
+    let roots: WatchSpec[];
     try {
       roots = await this.engine.call('watchRoots', {});
     } catch (e) {
@@ -49,22 +51,19 @@ export class SourceWatcher implements vscode.Disposable {
       return;
     }
     if (this.disposed) return;
-    const wanted = new Map(roots.filter((r) => !this.isOwn(r.path)).map((r) => [r.path, r]));
+    const wanted = new Map(roots.filter((r) => !this.isOwn(r.path)).map((r) => [`${r.path}\0${r.glob}`, r]));
     for (const [p, w] of this.watchers) {
       if (!wanted.has(p)) {
         w.dispose();
         this.watchers.delete(p);
       }
     }
-    for (const [p, r] of wanted) {
-      if (this.watchers.has(p)) continue;
-      const pattern = r.isDirectory
-        ? new vscode.RelativePattern(vscode.Uri.file(p), '**/*')
-        : new vscode.RelativePattern(vscode.Uri.file(path.dirname(p)), path.basename(p));
-      const w = vscode.workspace.createFileSystemWatcher(pattern);
+    for (const [key, r] of wanted) {
+      if (this.watchers.has(key)) continue;
+      const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(r.path), r.glob));
       const onEvent = (uri: vscode.Uri) => this.onEvent(uri);
-      this.watchers.set(p, vscode.Disposable.from(w, w.onDidChange(onEvent), w.onDidCreate(onEvent)));
-      this.log.info(`watching ${p}`);
+      this.watchers.set(key, vscode.Disposable.from(w, w.onDidChange(onEvent), w.onDidCreate(onEvent)));
+      this.log.info(`watching ${path.join(r.path, r.glob)}`);
     }
   }
 

@@ -38,7 +38,7 @@ import type { UsageRecord } from '../model';
 import { HEAD_BYTES, hashHead, readJsonlIncrement, unchanged, type JsonlParser } from './incremental';
 import { exists } from './listing';
 import { count, envDir, isObject, keepLastPerKey, parseObject, pathApi, sha1, uniq } from './toolImportHelpers';
-import type { FileCursor, FileReadResult, Importer, SourceContext } from './types';
+import type { FileCursor, FileReadResult, Importer, SourceContext, WatchTarget } from './types';
 
 export const AIDER_HISTORY_NAME = '.aider.chat.history.md';
 
@@ -288,6 +288,11 @@ export class AiderImporter implements Importer {
         chatFile && p.isAbsolute(chatFile) ? chatFile : undefined,
       ].filter((r): r is string => !!r),
     );
+  }
+
+  /** A root folder is a workspace folder: only its chat history, never the folder's whole tree. */
+  watch(root: string): WatchTarget[] {
+    return [{ base: root, glob: AIDER_HISTORY_NAME }];
   }
 
   async listFiles(roots: string[], ctx: SourceContext): Promise<string[]> {

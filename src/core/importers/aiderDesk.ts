@@ -174,6 +174,7 @@ export const aiderDeskImporter: Importer = {
   roots(ctx: SourceContext): string[] {
     return [...dataDirs(ctx), ...(ctx.extraPaths['aider-desk'] ?? [])];
   },
+  watch: (root) => [{ base: root, glob: `${DB_NAME}{,-wal}` }],
   listFiles(roots: string[]): Promise<string[]> {
     return listDbFiles(roots);
   },

@@ -34,6 +34,7 @@ export const claudeCodeImporter: Importer = {
     return [...new Set(out)];
   },
 
+  watch: (root) => [{ base: root, glob: '**/*.jsonl' }],
   listFiles(roots: string[]): Promise<string[]> {
     return filesUnder(roots, (x) => x.endsWith('.jsonl'));
   },

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { SourceId, UsageRecord } from '../model';
 import { readWholeFile } from './incremental';
-import type { FileCursor, FileReadResult, Importer, SourceContext } from './types';
+import type { FileCursor, FileReadResult, Importer, SourceContext, WatchTarget } from './types';
 
 type ClineSource = Extract<SourceId, 'cline' | 'roo-code' | 'kilo-code'>;
 
@@ -414,6 +414,14 @@ function makeImporter(flavor: Flavor): Importer {
       const storages = [...(ctx.editorStorageRoots ?? []), ...vscodeGlobalStorageDirs(ctx)];
       const all = [...storages.map((s) => p.join(s, flavor.extId)), ...flavor.ownRoots(ctx), ...(ctx.extraPaths[flavor.source] ?? [])];
       return [...new Set(all)];
+    },
+    // Only the task files: the extension's storage also holds checkpoint repositories (busy git folders).
+    watch(root: string): WatchTarget[] {
+      if (path.basename(root) === 'tasks') return [{ base: root, glob: '*/ui_messages.json' }];
+      return [
+        { base: path.join(root, 'tasks'), glob: '*/ui_messages.json' },
+        { base: root, glob: 'ui_messages.json' },
+      ];
     },
     listFiles(roots: string[]): Promise<string[]> {
       return listTaskFiles(roots);

@@ -76,6 +76,7 @@ export const codexImporter: Importer = {
     return [...new Set(out)];
   },
 
+  watch: (root) => [{ base: root, glob: '**/*.jsonl' }],
   listFiles(roots: string[]): Promise<string[]> {
     // A rollout's name holds its start time and uuid, so the same name under sessions/ and
     // archived_sessions/ (same relative path, or archived flat) is the same session: keep the

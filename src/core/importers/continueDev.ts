@@ -20,7 +20,7 @@ import type { UsageRecord } from '../model';
 import { readJsonlIncrement, type JsonlParser } from './incremental';
 import { filesUnder } from './listing';
 import { count, envDir, keepLastPerKey, parseObject, parseTime, pathApi, sha1, uniq } from './toolImportHelpers';
-import type { FileCursor, FileReadResult, Importer, SourceContext } from './types';
+import type { FileCursor, FileReadResult, Importer, SourceContext, WatchTarget } from './types';
 
 const FILE_NAME = 'tokensGenerated.jsonl';
 
@@ -62,6 +62,10 @@ export class ContinueImporter implements Importer {
     // Same layout on every OS (Windows: %USERPROFILE%\.continue).
     const globalDir = envDir(ctx, 'CONTINUE_GLOBAL_DIR') ?? p.join(ctx.home, '.continue');
     return uniq([p.join(globalDir, 'dev_data'), ...(ctx.extraPaths['continue'] ?? [])]);
+  }
+
+  watch(root: string): WatchTarget[] {
+    return [{ base: root, glob: '**/tokensGenerated.jsonl' }];
   }
 
   listFiles(roots: string[]): Promise<string[]> {

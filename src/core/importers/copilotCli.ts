@@ -30,7 +30,7 @@ import type { UsageRecord } from '../model';
 import { readJsonlIncrement, type JsonlParser } from './incremental';
 import { filesUnder } from './listing';
 import { count, envDir, isObject, keepLastPerKey, parseTime, pathApi, uniq } from './toolImportHelpers';
-import type { FileCursor, FileReadResult, Importer, SourceContext } from './types';
+import type { FileCursor, FileReadResult, Importer, SourceContext, WatchTarget } from './types';
 
 interface Metrics {
   requests: number;
@@ -171,6 +171,10 @@ export class CopilotCliImporter implements Importer {
       envDir(ctx, 'XDG_CONFIG_HOME') && p.join(envDir(ctx, 'XDG_CONFIG_HOME')!, '.copilot'),
     ].filter((d): d is string => !!d);
     return uniq([...homes.map((h) => p.join(h, 'session-state')), ...(ctx.extraPaths['copilot-cli'] ?? [])]);
+  }
+
+  watch(root: string): WatchTarget[] {
+    return [{ base: root, glob: '**/events.jsonl' }];
   }
 
   listFiles(roots: string[]): Promise<string[]> {

@@ -38,7 +38,7 @@ import {
   pathApi,
   uniq,
 } from './toolImportHelpers';
-import type { FileCursor, FileReadResult, Importer, SourceContext } from './types';
+import type { FileCursor, FileReadResult, Importer, SourceContext, WatchTarget } from './types';
 
 const SKIP_DIRS = new Set(['checkpoints', 'tool-outputs', 'logs', 'plans', 'tasks', 'tracker', 'bin', 'node_modules', '.git']);
 
@@ -252,6 +252,10 @@ export class GeminiCliImporter implements Importer {
     const homes = uniq([envDir(ctx, 'GEMINI_CLI_HOME'), ctx.home].filter((h): h is string => !!h));
     // Windows: %USERPROFILE%\.gemini, i.e. the same layout under ctx.home.
     return uniq([...homes.map((h) => p.join(h, '.gemini', 'tmp')), ...(ctx.extraPaths['gemini-cli'] ?? [])]);
+  }
+
+  watch(root: string): WatchTarget[] {
+    return [{ base: root, glob: '**/*.{json,jsonl}' }];
   }
 
   async listFiles(roots: string[], ctx: SourceContext): Promise<string[]> {

@@ -226,6 +226,11 @@ function makeImporter(flavor: Flavor): Importer {
       roots.push(p.join(dataHome, flavor.dirName));
       return [...new Set([...roots, ...(ctx.extraPaths[flavor.source] ?? [])])];
     },
+    // The databases beside each other (not the folders around them), and the legacy message files.
+    watch: (root) => [
+      { base: root, glob: '*.{db,db-wal}' },
+      { base: path.join(root, 'storage', 'message'), glob: '**/*.json' },
+    ],
     async listFiles(roots: string[]): Promise<string[]> {
       // Databases first, so within one import the database rows come before any legacy copy.
       const dbs: string[] = [];

@@ -19,7 +19,7 @@ import type { UsageRecord } from '../model';
 import { readJsonlIncrement, type JsonlParser } from './incremental';
 import { filesUnder } from './listing';
 import { count, envDir, isObject, keepLastPerKey, normalizeGeminiCounts, parseObject, parseTime, pathApi, uniq } from './toolImportHelpers';
-import type { FileCursor, FileReadResult, Importer, SourceContext } from './types';
+import type { FileCursor, FileReadResult, Importer, SourceContext, WatchTarget } from './types';
 
 const parser: JsonlParser<Record<string, never>> = {
   initialState: () => ({}),
@@ -70,6 +70,10 @@ export class QwenCodeImporter implements Importer {
     const bases = uniq([envDir(ctx, 'QWEN_RUNTIME_DIR'), envDir(ctx, 'QWEN_HOME'), p.join(ctx.home, '.qwen')].filter((d): d is string => !!d));
     // Same layout on every OS (Windows: %USERPROFILE%\.qwen).
     return uniq([...bases.map((b) => p.join(b, 'projects')), ...(ctx.extraPaths['qwen-code'] ?? [])]);
+  }
+
+  watch(root: string): WatchTarget[] {
+    return [{ base: root, glob: '**/*.jsonl' }];
   }
 
   listFiles(roots: string[]): Promise<string[]> {

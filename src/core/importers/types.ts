@@ -30,6 +30,13 @@ export interface SourceContext {
   workspaceFolders?: string[];
 }
 
+/** Where to watch for new usage under one root: a folder and a glob of the files in it that matter. */
+export interface WatchTarget {
+  base: string;
+  /** A VS Code glob relative to `base`; without `**` only `base` itself is watched, not its subfolders. */
+  glob: string;
+}
+
 export interface Importer {
   readonly source: SourceId;
   /** Human name, e.g. "Claude Code". */
@@ -47,6 +54,11 @@ export interface Importer {
    * parse worker thread may run it: the high-volume sources, read in parallel on a cold import.
    */
   readonly parallel?: boolean;
+  /**
+   * What to watch under a root folder (a root that is a file is watched as it is): only the files
+   * the importer reads, so busy folders beside them (Cline's checkpoint repositories) stay unwatched.
+   */
+  watch(root: string): WatchTarget[];
   /** Read what is new in `file` since `cursor` (undefined: never read). Never throws for bad content. */
   readFile(file: string, cursor: FileCursor | undefined): Promise<FileReadResult>;
 }

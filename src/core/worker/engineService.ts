@@ -27,6 +27,7 @@ import {
   type ImportSummary,
   type ParamsOf,
   type ResultOf,
+  type WatchSpec,
 } from './workerProtocol';
 
 export interface Pricing extends PriceFn {
@@ -61,6 +62,7 @@ export function yieldingBetweenFiles(imp: Importer): Importer {
     label: imp.label,
     parallel: imp.parallel,
     roots: (ctx) => imp.roots(ctx),
+    watch: (root) => imp.watch(root),
     listFiles: (roots, ctx) => imp.listFiles(roots, ctx),
     readFile: async (file, cursor) => {
       await new Promise((resolve) => setImmediate(resolve));
@@ -298,21 +300,24 @@ export class EngineService {
     return req.file ? { rows } : { rows, text: chunks.join('') };
   }
 
-  private async watchRoots(): Promise<{ path: string; isDirectory: boolean }[]> {
+  /** What to watch: the files the enabled importers read (a file root as it is, under a folder root the importer's globs). */
+  private async watchRoots(): Promise<WatchSpec[]> {
     const disabled = new Set(this.config.disabledSources);
-    const out: { path: string; isDirectory: boolean }[] = [];
+    const out: WatchSpec[] = [];
     const seen = new Set<string>();
+    const isDir = async (p: string) => (await fs.stat(p).catch(() => undefined))?.isDirectory();
     for (const imp of this.importers) {
       if (disabled.has(imp.source)) continue;
       for (const root of imp.roots(this.config.ctx)) {
         const abs = path.resolve(root);
-        if (seen.has(abs)) continue;
-        seen.add(abs);
-        try {
-          const st = await fs.stat(abs);
-          out.push({ path: abs, isDirectory: st.isDirectory() });
-        } catch {
-          // not there (yet): the periodic rescan notices when it appears
+        const dir = await isDir(abs);
+        if (dir === undefined) continue; // not there (yet): the periodic rescan notices when it appears
+        const targets = dir ? imp.watch(abs) : [{ base: path.dirname(abs), glob: path.basename(abs) }];
+        for (const t of targets) {
+          const key = `${path.resolve(t.base)}\0${t.glob}`;
+          if (seen.has(key) || !(await isDir(t.base))) continue;
+          seen.add(key);
+          out.push({ path: path.resolve(t.base), glob: t.glob });
         }
       }
     }

@@ -57,6 +57,12 @@ export interface ExportRequest extends ViewAt {
   file?: string;
 }
 
+/** A folder to watch and the glob (relative to it) of the files whose changes can bring usage. */
+export interface WatchSpec {
+  path: string;
+  glob: string;
+}
+
 /** method → [params, result] */
 export interface EngineMethods {
   configure: [EngineConfig, { repriced: number | null }];
@@ -69,8 +75,8 @@ export interface EngineMethods {
   exportRows: [ExportRequest, { rows: number; text?: string }];
   sources: [Record<string, never>, SourceStatus[]];
   badge: [BadgeQuery, BadgeSummary];
-  /** The folders (or files) to watch: roots of enabled sources that exist. */
-  watchRoots: [Record<string, never>, { path: string; isDirectory: boolean }[]];
+  /** What to watch: folders of enabled sources that exist, each with the glob of the files that matter. */
+  watchRoots: [Record<string, never>, WatchSpec[]];
   reprice: [Record<string, never>, { changed: number; rows: number }];
   reset: [Record<string, never>, null];
   /** Saves now if anything changed (before the window closes). */

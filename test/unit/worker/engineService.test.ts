@@ -214,14 +214,29 @@ describe('EngineService', () => {
     assert.deepEqual(await fs.readdir(path.dirname(file)).then((f) => f.filter((x) => x.endsWith('.tmp'))), []);
   });
 
-  it('lists the source roots that exist, for watching, without switched-off sources', async () => {
+  it('lists what to watch: the files each source reads under the folders that exist, without switched-off sources', async () => {
     const s = await start();
-    const roots = (await s.handle('watchRoots', {})).map((r) => r.path);
-    assert.ok(roots.includes(path.join(fx.claudeConfigDir, 'projects')));
-    assert.ok(roots.includes(path.join(fx.codexHome, 'sessions')));
-    assert.ok(roots.every((r) => !r.includes('archived_sessions')), 'missing folders are left out');
+    const specs = await s.handle('watchRoots', {});
+    const has = (p: string, glob: string) => specs.some((r) => r.path === p && r.glob === glob);
+    assert.ok(has(path.join(fx.claudeConfigDir, 'projects'), '**/*.jsonl'), JSON.stringify(specs));
+    assert.ok(has(path.join(fx.codexHome, 'sessions'), '**/*.jsonl'));
+    assert.ok(has(fx.workspace, '.aider.chat.history.md'), 'a workspace folder: only its Aider chat history, not its whole tree');
+    assert.ok(specs.every((r) => !r.path.includes('archived_sessions')), 'missing folders are left out');
     await s.handle('configure', configOf(fx, { disabledSources: ['codex'] }));
     assert.ok((await s.handle('watchRoots', {})).every((r) => !r.path.startsWith(fx.codexHome)));
+  });
+
+  it("watches Cline's task files, not its checkpoint repositories beside them", async () => {
+    const storage = path.join(path.dirname(dbFile), 'editor-storage');
+    const cline = path.join(storage, 'saoudrizwan.claude-dev');
+    await fs.mkdir(path.join(cline, 'tasks', 't1'), { recursive: true });
+    await fs.mkdir(path.join(cline, 'checkpoints', 'abc', '.git'), { recursive: true });
+    const s = await start({}, configOf(fx, { ctx: { ...configOf(fx).ctx, editorStorageRoots: [storage] } }));
+    const specs = (await s.handle('watchRoots', {})).filter((r) => r.path.startsWith(cline));
+    assert.deepEqual(specs, [
+      { path: path.join(cline, 'tasks'), glob: '*/ui_messages.json' },
+      { path: cline, glob: 'ui_messages.json' }, // a glob without a folder part: that folder alone, not its subfolders
+    ]);
   });
 
   it('reset empties the database and tells the host', async () => {
@@ -242,6 +257,7 @@ describe('yieldingBetweenFiles', () => {
       source: 'codex',
       label: 'x',
       roots: () => ['/r'],
+      watch: (root) => [{ base: root, glob: '*.x' }],
       listFiles: async () => ['/r/a'],
       readFile: async (file) => {
         order.push(`read ${file}`);
