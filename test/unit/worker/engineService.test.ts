@@ -215,12 +215,14 @@ describe('EngineService', () => {
   });
 
   it('lists what to watch: the files each source reads under the folders that exist, without switched-off sources', async () => {
+    await fs.writeFile(path.join(fx.workspace, '.aider.chat.history.md'), '# aider chat started at 2026-08-20 10:00:00\n');
     const s = await start();
     const specs = await s.handle('watchRoots', {});
     const has = (p: string, glob: string) => specs.some((r) => r.path === p && r.glob === glob);
     assert.ok(has(path.join(fx.claudeConfigDir, 'projects'), '**/*.jsonl'), JSON.stringify(specs));
     assert.ok(has(path.join(fx.codexHome, 'sessions'), '**/*.jsonl'));
-    assert.ok(has(fx.workspace, '.aider.chat.history.md'), 'a workspace folder: only its Aider chat history, not its whole tree');
+    assert.ok(has(fx.workspace, '.aider.chat.history.md'), 'in a workspace folder only its Aider chat history, not its whole tree');
+    assert.ok(specs.every((r) => r.path !== fx.workspace || r.glob === '.aider.chat.history.md'));
     assert.ok(specs.every((r) => !r.path.includes('archived_sessions')), 'missing folders are left out');
     await s.handle('configure', configOf(fx, { disabledSources: ['codex'] }));
     assert.ok((await s.handle('watchRoots', {})).every((r) => !r.path.startsWith(fx.codexHome)));
