@@ -133,10 +133,10 @@ export class EngineConnection implements vscode.Disposable {
   }
 
   /** Imports what is new; never throws (failures are logged and shown as import state). */
-  async importNow(reason: string): Promise<ImportSummary | undefined> {
+  async importNow(reason: string, files?: string[]): Promise<ImportSummary | undefined> {
     const started = Date.now();
     try {
-      const r = await this.call('importNow', { reason });
+      const r = await this.call('importNow', files ? { reason, files } : { reason });
       this.log.info(`import (${reason}): ${r.newRows} new, ${r.changedRows} changed, ${r.filesRead} files read in ${r.durationMs} ms (${Date.now() - started} ms round trip)`);
       for (const e of r.errors) this.log.warn(e);
       return r;

@@ -14,6 +14,8 @@ export class SourceWatcher implements vscode.Disposable {
   private readonly watchers = new Map<string, vscode.Disposable>();
   private readonly disposables: vscode.Disposable[] = [];
   private debounce: NodeJS.Timeout | undefined;
+  /** Files changed since the last import was scheduled. */
+  private readonly changed = new Set<string>();
   private rescan: NodeJS.Timeout | undefined;
   private disposed = false;
   /** Events seen, for logs and tests. */
@@ -75,14 +77,19 @@ export class SourceWatcher implements vscode.Disposable {
   private onEvent(uri: vscode.Uri): void {
     if (this.isOwn(uri.fsPath)) return;
     this.events++;
+    this.changed.add(uri.fsPath);
     this.log.trace(`changed: ${uri.fsPath}`);
     clearTimeout(this.debounce);
-    this.debounce = setTimeout(() => void this.importAndRefresh('file changed'), IMPORT_DEBOUNCE_MS);
+    this.debounce = setTimeout(() => {
+      const files = [...this.changed];
+      this.changed.clear();
+      void this.importAndRefresh('file changed', files);
+    }, IMPORT_DEBOUNCE_MS);
   }
 
-  /** One import, then watch any root that has appeared since. */
-  async importAndRefresh(reason: string): Promise<void> {
-    await this.engine.importNow(reason);
+  /** One import (of `files` only, when given), then watch any root that has appeared since. */
+  async importAndRefresh(reason: string, files?: string[]): Promise<void> {
+    await this.engine.importNow(reason, files);
     if (!this.disposed) await this.refreshRoots();
   }
 

@@ -28,6 +28,11 @@ export interface ImportOptions {
   parseWorkerFile?: string;
   /** Fewer new bytes than this in a source are read on the calling thread (default 32 MiB). */
   parallelMinBytes?: number;
+  /**
+   * The listing covers only some files (those a file watcher saw change): no source's run record
+   * (files found, last error) is rewritten from it.
+   */
+  partial?: boolean;
   /** Called after each source, e.g. to update a progress bar. */
   onSource?: (report: SourceImportReport) => void;
 }
@@ -89,6 +94,7 @@ async function importSource(
   getPool: () => ParsePool | undefined,
   parallelMinBytes: number,
   epoch: string,
+  partial: boolean,
 ): Promise<SourceImportReport> {
   const started = performance.now();
   const { roots, files } = listing;
@@ -152,7 +158,7 @@ async function importSource(
   }
   await flush();
   report.durationMs = Math.round(performance.now() - started);
-  await store.write({ runs: [{ source: importer.source, roots, files: report.files, lastImport: Date.now(), lastError: report.errors[0] }], epoch });
+  if (!partial) await store.write({ runs: [{ source: importer.source, roots, files: report.files, lastImport: Date.now(), lastError: report.errors[0] }], epoch });
   return report;
 }
 
@@ -177,7 +183,7 @@ export async function runImport(store: UsageStore, opts: ImportOptions): Promise
       const epoch = store.epoch();
       for (const importer of importers) {
         const listing = listings.find((l) => l.source === importer.source) ?? (await listSources([importer], opts.ctx))[0];
-        const r = await importSource(store, importer, listing, getPricer, getPool, opts.parallelMinBytes ?? PARALLEL_MIN_BYTES, epoch);
+        const r = await importSource(store, importer, listing, getPricer, getPool, opts.parallelMinBytes ?? PARALLEL_MIN_BYTES, epoch, opts.partial ?? false);
         sources.push(r);
         opts.onSource?.(r);
       }

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { badgeSummary } from '../queries/badge';
 import { CSV_HEADER, csvRow, jsonRow } from '../queries/csvExport';
 import { runImport, type PriceFn } from '../engine/runImport';
+import { listSources, type SourceListing } from '../engine/quickCheck';
 import { IMPORTERS } from '../importers/registry';
 import type { Importer } from '../importers/types';
 import type { UsageRecord } from '../model';
@@ -51,12 +52,17 @@ export interface EngineServiceOptions {
 
 const PRICE_FINGERPRINT = 'price_fingerprint';
 
+/** How long an import may keep the event loop before letting other calls in. */
+const YIELD_AFTER_MS = 10;
+
 /**
- * The same importer, but each file is read on a fresh turn of the event loop, so calls that
- * arrive during a long import (the badge, the dashboard) are answered between files instead of
- * after the whole import: readers may do all their work synchronously.
+ * The same importer, but between files the event loop gets a turn once YIELD_AFTER_MS have
+ * passed, so calls that arrive during a long import (the badge, the dashboard) are answered
+ * between files instead of after the whole import, while a scan of thousands of unchanged files
+ * does not pay an event-loop turn each.
  */
 export function yieldingBetweenFiles(imp: Importer): Importer {
+  let since = performance.now();
   return {
     source: imp.source,
     label: imp.label,
@@ -65,10 +71,19 @@ export function yieldingBetweenFiles(imp: Importer): Importer {
     watch: (root) => imp.watch(root),
     listFiles: (roots, ctx) => imp.listFiles(roots, ctx),
     readFile: async (file, cursor) => {
-      await new Promise((resolve) => setImmediate(resolve));
+      if (performance.now() - since >= YIELD_AFTER_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        since = performance.now();
+      }
       return imp.readFile(file, cursor);
     },
   };
+}
+
+/** A file lies in a root (the root itself, or below it). */
+function isUnder(file: string, root: string): boolean {
+  const rel = path.relative(root, file);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 function message(e: unknown): string {
@@ -81,6 +96,8 @@ export class EngineService {
   /** The tail of the write queue: each write waits for the one before. */
   private writes: Promise<unknown> = Promise.resolve();
   private pendingImport: Promise<ImportSummary> | undefined;
+  /** Files the queued import must read; undefined: everything. */
+  private pendingFiles: Set<string> | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private warningsSeen = 0;
@@ -192,21 +209,53 @@ export class EngineService {
     });
   }
 
-  /** Imports now; a call while an import runs queues one more (coalesced), so nothing new is missed. */
-  private importNow(reason: string): Promise<ImportSummary> {
-    if (this.pendingImport) return this.pendingImport;
+  /**
+   * Which files to read for a watcher's list of changed files: those of sources whose files read
+   * on their own (`parallel`) are listed alone; any other source with a changed file is scanned
+   * whole. Undefined when a file belongs to no source (scan everything).
+   */
+  private async listingFor(files: Set<string>, importers: readonly Importer[]): Promise<SourceListing[] | undefined> {
+    const out: SourceListing[] = [];
+    const claimed = new Set<string>();
+    for (const imp of importers) {
+      const roots = imp.roots(this.config.ctx).map((r) => path.resolve(r));
+      const mine = [...files].filter((f) => roots.some((r) => isUnder(f, r)));
+      if (!mine.length) continue;
+      for (const f of mine) claimed.add(f);
+      if (imp.parallel) out.push({ source: imp.source, label: imp.label, roots: roots.map((p) => ({ path: p, found: true })), files: mine.sort() });
+      else out.push(...(await listSources([imp], this.config.ctx)));
+    }
+    return claimed.size === files.size ? out : undefined;
+  }
+
+  /**
+   * Imports now; a call while an import runs queues one more (coalesced), so nothing new is
+   * missed. With `files` (what the file watcher saw change), only those files are read where
+   * their source allows it, so a new line costs reading that line, not scanning every log.
+   */
+  private importNow(reason: string, files?: string[]): Promise<ImportSummary> {
+    if (this.pendingImport) {
+      if (!files) this.pendingFiles = undefined;
+      else for (const f of files) this.pendingFiles?.add(f);
+      return this.pendingImport;
+    }
+    this.pendingFiles = files ? new Set(files.map((f) => path.resolve(f))) : undefined;
     const run = this.exclusive(async () => {
       this.pendingImport = undefined; // from here on, a new request needs a new run
+      const only = this.pendingFiles;
       this.emit({ type: 'importState', importing: true, error: null });
       try {
         // Take in what others stored first: their cursors may make this import find nothing to read.
         const synced = await this.store.sync();
         const disabled = new Set(this.config.disabledSources);
+        const importers = this.importersForRun().filter((i) => !disabled.has(i.source));
+        const listing = only ? await this.listingFor(only, importers) : undefined;
         const report = await runImport(this.store, {
           ctx: this.config.ctx,
           pricer: this.pricer,
-          importers: this.importersForRun(),
-          enabled: (s) => !disabled.has(s),
+          importers: listing ? importers.filter((i) => listing.some((l) => l.source === i.source)) : importers,
+          listing,
+          partial: !!listing,
           parseWorkerFile: this.opts.parseWorkerFile,
         });
         const summary = summariseImport(report);
@@ -329,7 +378,7 @@ export class EngineService {
     const p = params as never;
     const impl: { [K in EngineMethod]: (p: ParamsOf<K>) => Promise<ResultOf<K>> | ResultOf<K> } = {
       configure: (c) => this.configure(c),
-      importNow: (x) => this.importNow(x.reason),
+      importNow: (x) => this.importNow(x.reason, x.files),
       recordUsage: (x) => this.recordUsage(x.records),
       initData: (x) => ({
         options: filterOptions(this.store.catalog),

@@ -66,7 +66,8 @@ export interface WatchSpec {
 /** method → [params, result] */
 export interface EngineMethods {
   configure: [EngineConfig, { repriced: number | null }];
-  importNow: [{ reason: string }, ImportSummary];
+  /** With `files`, only those (changed files the watcher saw) are read where their source allows it. */
+  importNow: [{ reason: string; files?: string[] }, ImportSummary];
   recordUsage: [{ records: UsageRecord[] }, { changed: number }];
   initData: [{ workspaceFolders: string[] }, { options: FilterOptions; workspaceHasUsage: boolean; lastImport: number | null }];
   filterOptions: [Record<string, never>, FilterOptions];

@@ -99,6 +99,19 @@ describe('EngineService', () => {
     assert.equal((await s.handle('importNow', { reason: 'append' })).newRows, 1);
   });
 
+  it("reads only the files the watcher saw change, and keeps each source's file count", async () => {
+    const s = await start();
+    await s.handle('importNow', { reason: 'first' });
+    const filesBefore = (await s.handle('sources', {})).find((x) => x.source === 'claude-code')!.files;
+    appendWorkspaceRequest(fx, 9);
+    const r = await s.handle('importNow', { reason: 'file changed', files: [fx.claudeSession] });
+    assert.equal(r.newRows, 1);
+    assert.equal(r.filesRead, 1);
+    assert.equal((await s.handle('sources', {})).find((x) => x.source === 'claude-code')!.files, filesBefore, 'a partial import does not recount the files');
+    // A changed file no source claims: everything is scanned (nothing new there).
+    assert.equal((await s.handle('importNow', { reason: 'file changed', files: ['/elsewhere/x.jsonl'] })).newRows, 0);
+  });
+
   it('folds import requests made while one is queued into one run', async () => {
     const s = await start();
     const [a, b, c] = await Promise.all([s.handle('importNow', { reason: '1' }), s.handle('importNow', { reason: '2' }), s.handle('importNow', { reason: '3' })]);
@@ -253,22 +266,25 @@ describe('EngineService', () => {
 });
 
 describe('yieldingBetweenFiles', () => {
-  it('lets timers and messages run between files', async () => {
+  it('lets timers and messages run between files once a file took long, not between every quick file', async () => {
     const order: string[] = [];
     const imp = yieldingBetweenFiles({
       source: 'codex',
       label: 'x',
       roots: () => ['/r'],
       watch: (root) => [{ base: root, glob: '*.x' }],
-      listFiles: async () => ['/r/a'],
+      listFiles: async () => ['/r/a', '/r/b', '/r/c'],
       readFile: async (file) => {
         order.push(`read ${file}`);
+        if (file === '/r/b') for (const t = performance.now(); performance.now() - t < 15; ); // a long read
         return { records: [], cursor: { size: 0, mtimeMs: 0, offset: 0, headHash: '' }, skipped: 0, bytesRead: 0, reread: false };
       },
     });
     setImmediate(() => order.push('other work'));
     await imp.readFile('/r/a', undefined);
-    assert.deepEqual(order, ['other work', 'read /r/a']);
+    await imp.readFile('/r/b', undefined);
+    await imp.readFile('/r/c', undefined);
+    assert.deepEqual(order, ['read /r/a', 'read /r/b', 'other work', 'read /r/c']);
     assert.deepEqual(imp.roots({} as never), ['/r']);
   });
 });
