@@ -22,6 +22,7 @@ export const CSV_COLUMNS = [
   'cost_usd',
   'cost_source',
   'approximate',
+  'priced_as',
 ] as const;
 
 const FORMULA_START = /^[=+\-@\t\r]/;
@@ -76,6 +77,7 @@ export function csvRow(r: TableRow, tz: string): string {
     costText(r.cost),
     r.costSource,
     r.approximate,
+    r.pricedAs ?? '',
   ]);
 }
 
@@ -96,5 +98,6 @@ export function jsonRow(r: TableRow): Record<string, unknown> {
     costUsd: costText(r.cost),
     costSource: r.costSource,
     approximate: r.approximate,
+    ...(r.pricedAs ? { pricedAs: r.pricedAs } : {}),
   };
 }

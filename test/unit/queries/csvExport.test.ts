@@ -59,9 +59,11 @@ describe('csvExport', () => {
     const line = csvRow(row, 'Europe/Paris');
     assert.equal(
       line,
-      '2026-08-20T22:05:09.000Z,2026-08-21 00:05:09,"/w/app, ""new""",claude-sonnet-4-5,claude-sonnet-4-5-20250929,claude-code,s1,10,100,1000,5,0,1015,100,0.3,estimated,false\r\n',
+      '2026-08-20T22:05:09.000Z,2026-08-21 00:05:09,"/w/app, ""new""",claude-sonnet-4-5,claude-sonnet-4-5-20250929,claude-code,s1,10,100,1000,5,0,1015,100,0.3,estimated,false,\r\n',
     );
     assert.equal(line.split(',').length >= CSV_COLUMNS.length, true);
+    assert.match(csvRow({ ...row, model: 'gemini-3-pro', pricedAs: 'gemini-3-pro-preview' }, 'UTC'), /,estimated,false,gemini-3-pro-preview\r\n$/, 'a price fallback is named');
+    assert.equal(jsonRow({ ...row, pricedAs: 'gemini-3-pro-preview' }).pricedAs, 'gemini-3-pro-preview');
   });
 
   it('formats local times across a day boundary', () => {
