@@ -158,6 +158,8 @@ async function doImport(flags: Map<string, string[]>, only?: SourceId[]): Promis
   const worker = path.join(__dirname, 'parseWorker.js');
   const parseWorkerFile = existsSync(worker) ? worker : undefined; // absent when run from source (tests)
   const report = await runImport(store, { ctx, pricer, importers, listing, parseWorkerFile });
+  // The next command reads the catalog and replays the journal: leave it short.
+  await store.foldIfIdle();
   await writeManifest(dbFile, listing, files, report.totalRows);
   return { report, store };
 }

@@ -104,7 +104,9 @@ export function applyRows(rows: readonly StoredRow[], catalog: Catalog, parts: P
 
 function applyOne(r: StoredRow, catalog: Catalog, parts: PartitionAccess, out: Applied): void {
   const month = monthOf(r.ts);
+  // Its own month is tried by inserting (one b-tree descent for a new row); neighbours by lookup.
   for (const m of idMonths(r)) {
+    if (m === month) continue;
     const p = parts.get(m, false);
     const found = p?.find(r.id);
     if (p && found) {
@@ -118,7 +120,10 @@ function applyOne(r: StoredRow, catalog: Catalog, parts: PartitionAccess, out: A
   }
   const p = parts.get(month, true)!;
   const row = partRow(r, catalog, p.base);
-  p.insert(row);
+  if (!p.insertNew(row)) {
+    out.changed += improve(r, p.find(r.id)!, p, month, catalog, parts);
+    return;
+  }
   catalog.count(rollupOf(row, p.base), 1);
   out.changed++;
   out.inserted++;

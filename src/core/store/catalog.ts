@@ -45,7 +45,9 @@ export interface RollupInput {
   flags: number;
 }
 
-const DELTA_FIELDS = 13; // rows, requests, input, output, cache_read, cache_write, cache_write_1h, reasoning, cost, reported_cost, unpriced, approximate
+/** The summed columns of both rollup tables, in the order of a delta's first twelve fields. */
+const ROLLUP_SUMS = ['rows', 'requests', 'input', 'output', 'cache_read', 'cache_write', 'cache_write_1h', 'reasoning', 'cost', 'reported_cost', 'unpriced', 'approximate'];
+const DELTA_FIELDS = ROLLUP_SUMS.length;
 type Delta = number[];
 
 export class NewerSchemaError extends Error {}
@@ -135,6 +137,7 @@ export class Catalog {
 
   rollback(): void {
     this.db.run('ROLLBACK');
+    this.copyAliases = undefined;
     this.dimIds.clear(); // may name rows the rollback removed
     this.deltas.clear();
     this.touchedSlots.clear();
@@ -241,7 +244,9 @@ export class Catalog {
 
   sessionBounds(id: number): { first: number; last: number } | undefined {
     const r = this.one('SELECT first_ts, last_ts FROM sessions WHERE id = ?', [id]);
-    return r ? { first: Number(r[0]), last: Number(r[1]) } : undefined;
+    if (!r) return undefined;
+    const pending = this.sessionSpans.get(id);
+    return { first: Math.min(Number(r[0]), pending?.[0] ?? Infinity), last: Math.max(Number(r[1]), pending?.[1] ?? -Infinity) };
   }
 
   // ---- rollups and running totals (accumulated in memory, written once per transaction) ----
@@ -264,17 +269,6 @@ export class Catalog {
     d[9] += costSource === 1 ? sign * r.cost : 0;
     d[10] += costSource === 2 ? sign * r.requests : 0;
     d[11] += r.flags & FLAG_APPROXIMATE ? sign * r.requests : 0;
-    this.touchedSlots.add(r.slot);
-    const month = monthOf(r.slot * SLOT_MS);
-    this.monthRows.set(month, (this.monthRows.get(month) ?? 0) + sign);
-    for (const [table, id] of [['sources', r.source], ['projects', r.project], ['models', r.model]] as const) {
-      const k = `${table}\0${id}`;
-      let t = this.dimTotals.get(k);
-      if (!t) this.dimTotals.set(k, (t = [0, 0, 0]));
-      t[0] += sign;
-      t[1] += sign * r.requests;
-      t[2] += sign * r.cost;
-    }
   }
 
   /** Records a deleted row for team sync. */
@@ -290,25 +284,55 @@ export class Catalog {
     return this.changeVersion;
   }
 
+  /**
+   * Adds rows of integers to a table, summing into rows that exist. The values are inlined as SQL
+   * literals, many rows a statement: binding each of thousands of small upserts cost more in
+   * sql.js than SQLite spends parsing the text.
+   */
+  private addInto(table: string, keys: readonly string[], sums: readonly string[], rows: readonly number[][]): void {
+    const cols = [...keys, ...sums];
+    const update = sums.map((c) => `${c} = ${c} + excluded.${c}`).join(', ');
+    for (let i = 0; i < rows.length; i += 400) {
+      const values = rows
+        .slice(i, i + 400)
+        .map((r) => `(${r.map((n) => (Number.isSafeInteger(n) ? n : Math.round(n) || 0)).join(',')})`)
+        .join(',');
+      this.db.run(`INSERT INTO ${table} (${cols.join(', ')}) VALUES ${values} ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${update}`);
+    }
+  }
+
+  /** What the deltas change besides the rollups: dimension totals, rows per month, touched slots. */
+  private deriveFromDeltas(): void {
+    const add = (k: string, d: Delta) => {
+      let t = this.dimTotals.get(k);
+      if (!t) this.dimTotals.set(k, (t = [0, 0, 0]));
+      t[0] += d[0];
+      t[1] += d[1];
+      t[2] += d[8];
+    };
+    for (const [key, d] of this.deltas) {
+      const [slot, project, model, source] = key.split('|').map(Number);
+      this.touchedSlots.add(slot);
+      const month = monthOf(slot * SLOT_MS);
+      this.monthRows.set(month, (this.monthRows.get(month) ?? 0) + d[0]);
+      add(`sources\0${source}`, d);
+      add(`projects\0${project}`, d);
+      add(`models\0${model}`, d);
+    }
+  }
+
   private flush(): void {
+    this.deriveFromDeltas();
     if (this.deltas.size) {
-      const up = this.stmt(
-        `INSERT INTO rollup (slot, project, model, source, branch, rows, requests, input, output, cache_read, cache_write,
-           cache_write_1h, reasoning, cost, reported_cost, unpriced, approximate)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (slot, project, model, source, branch) DO UPDATE SET
-           rows = rows + excluded.rows, requests = requests + excluded.requests, input = input + excluded.input,
-           output = output + excluded.output, cache_read = cache_read + excluded.cache_read,
-           cache_write = cache_write + excluded.cache_write, cache_write_1h = cache_write_1h + excluded.cache_write_1h,
-           reasoning = reasoning + excluded.reasoning, cost = cost + excluded.cost, reported_cost = reported_cost + excluded.reported_cost,
-           unpriced = unpriced + excluded.unpriced, approximate = approximate + excluded.approximate`,
+      const live = [...this.deltas].filter(([, d]) => d.some((x) => x !== 0));
+      this.addInto(
+        'rollup',
+        ['slot', 'project', 'model', 'source', 'branch'],
+        ROLLUP_SUMS,
+        live.map(([key, d]) => [...key.split('|').map(Number), ...d.slice(0, 12)]),
       );
-      for (const [key, d] of this.deltas) {
-        if (d.every((x) => x === 0)) continue;
-        up.run([...key.split('|').map(Number), ...d.slice(0, 12)]);
-      }
-      this.db.run('DELETE FROM rollup WHERE rows = 0 AND slot IN (' + [...new Set([...this.deltas.keys()].map((k) => Number(k.split('|')[0])))].join(',') + ')');
-      this.flushDays();
+      this.db.run('DELETE FROM rollup WHERE rows = 0 AND slot IN (' + [...new Set(live.map(([k]) => Number(k.split('|')[0])))].join(',') + ')');
+      this.flushDays(live);
       this.deltas.clear();
     }
     for (const [k, t] of this.dimTotals) {
@@ -326,8 +350,11 @@ export class Catalog {
     this.monthRows.clear();
     if (this.touchedSlots.size) {
       const version = this.nextChangeVersion();
-      const ch = this.stmt('INSERT INTO changes (slot, version) VALUES (?, ?) ON CONFLICT (slot) DO UPDATE SET version = excluded.version');
-      for (const slot of this.touchedSlots) ch.run([slot, version]);
+      const slots = [...this.touchedSlots];
+      for (let i = 0; i < slots.length; i += 1000) {
+        const values = slots.slice(i, i + 1000).map((slot) => `(${slot},${version})`).join(',');
+        this.db.run(`INSERT INTO changes (slot, version) VALUES ${values} ON CONFLICT (slot) DO UPDATE SET version = excluded.version`);
+      }
       this.setMeta('change_version', String(version));
       this.touchedSlots.clear();
     }
@@ -335,28 +362,24 @@ export class Catalog {
   }
 
   /** The slot deltas, per local day of every zone kept. */
-  private flushDays(): void {
-    const up = this.stmt(
-      `INSERT INTO day_rollup (zone, day, project, model, source, branch, rows, requests, input, output, cache_read, cache_write,
-         cache_write_1h, reasoning, cost, reported_cost, unpriced, approximate)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (zone, day, project, model, source, branch) DO UPDATE SET
-         rows = rows + excluded.rows, requests = requests + excluded.requests, input = input + excluded.input,
-         output = output + excluded.output, cache_read = cache_read + excluded.cache_read,
-         cache_write = cache_write + excluded.cache_write, cache_write_1h = cache_write_1h + excluded.cache_write_1h,
-         reasoning = reasoning + excluded.reasoning, cost = cost + excluded.cost, reported_cost = reported_cost + excluded.reported_cost,
-         unpriced = unpriced + excluded.unpriced, approximate = approximate + excluded.approximate`,
-    );
+  private flushDays(live: [string, Delta][]): void {
     for (const [id, name] of this.all('SELECT id, name FROM zones')) {
       const clock = ZoneClock.of(String(name));
-      const days = new Set<number>();
-      for (const [key, d] of this.deltas) {
-        if (d.every((x) => x === 0)) continue;
+      const byDay = new Map<string, number[]>();
+      for (const [key, d] of live) {
         const [slot, ...dims] = key.split('|').map(Number);
-        const day = localDay(clock, slot);
-        days.add(day);
-        up.run([Number(id), day, ...dims, ...d.slice(0, 12)]);
+        const k = `${localDay(clock, slot)}|${dims.join('|')}`;
+        const sum = byDay.get(k);
+        if (!sum) byDay.set(k, d.slice(0, 12));
+        else for (let i = 0; i < 12; i++) sum[i] += d[i];
       }
+      this.addInto(
+        'day_rollup',
+        ['zone', 'day', 'project', 'model', 'source', 'branch'],
+        ROLLUP_SUMS,
+        [...byDay].map(([k, d]) => [Number(id), ...k.split('|').map(Number), ...d]),
+      );
+      const days = new Set([...byDay.keys()].map((k) => Number(k.split('|')[0])));
       if (days.size) this.db.run(`DELETE FROM day_rollup WHERE zone = ? AND rows = 0 AND day IN (${[...days].join(',')})`, [Number(id)]);
     }
   }
@@ -419,6 +442,7 @@ export class Catalog {
       FROM rollup GROUP BY 2, 3, 4, 5, 6`);
     this.db.run('DELETE FROM partitions WHERE month = ?', [month]);
     this.db.run('DELETE FROM copies WHERE month = ?', [month]);
+    this.copyAliases = undefined;
     for (const [table, column] of [['sources', 'source'], ['projects', 'project'], ['models', 'model']]) {
       this.db.run(`UPDATE ${table} SET rows = COALESCE((SELECT SUM(rows) FROM rollup WHERE ${column} = ${table}.id), 0),
         requests = COALESCE((SELECT SUM(requests) FROM rollup WHERE ${column} = ${table}.id), 0),
@@ -429,16 +453,43 @@ export class Catalog {
 
   // ---- where copies live ------------------------------------------------------------------
 
+  /** Aliases that have copies (few): asked about for every row with an alias, so kept in memory. */
+  private copyAliases: Set<bigint> | undefined;
+
+  private aliasesWithCopies(): Set<bigint> {
+    if (!this.copyAliases) {
+      this.copyAliases = new Set();
+      const s = this.db.prepare('SELECT DISTINCT CAST(alias AS TEXT) FROM copies');
+      try {
+        while (s.step()) this.copyAliases.add(BigInt(String(s.get()[0])));
+      } finally {
+        s.free();
+      }
+    }
+    return this.copyAliases;
+  }
+
   addCopy(alias: bigint, month: Month): void {
     this.stmt('INSERT OR IGNORE INTO copies (alias, month) VALUES (?, ?)').run([alias, month]);
+    this.aliasesWithCopies().add(alias);
   }
 
   copyMonths(alias: bigint): Month[] {
-    return this.all('SELECT month FROM copies WHERE alias = ?', [alias]).map((r) => Number(r[0]));
+    if (!this.aliasesWithCopies().has(alias)) return [];
+    const s = this.stmt('SELECT month FROM copies WHERE alias = ?');
+    const out: Month[] = [];
+    try {
+      s.bind([alias]);
+      while (s.step()) out.push(Number(s.get()[0]));
+    } finally {
+      s.reset();
+    }
+    return out;
   }
 
   dropCopies(alias: bigint): void {
     this.stmt('DELETE FROM copies WHERE alias = ?').run([alias]);
+    this.aliasesWithCopies().delete(alias);
   }
 
   // ---- import cursors, source runs, meta ----------------------------------------------

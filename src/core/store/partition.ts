@@ -177,6 +177,15 @@ export class Partition {
     this.dirty = true;
   }
 
+  /** Inserts unless the id is stored already; true when it inserted. */
+  insertNew(r: PartRow): boolean {
+    this.stmt(`INSERT OR IGNORE INTO usage (${PART_COLUMNS}) VALUES (${PART_COLUMNS.split(',').map(() => '?').join(',')})`).run(valuesOf(r));
+    if (this.database.getRowsModified() === 0) return false;
+    this.inserts++;
+    this.dirty = true;
+    return true;
+  }
+
   /** Replaces the row with the same id. */
   replace(r: PartRow): void {
     this.stmt(`INSERT OR REPLACE INTO usage (${PART_COLUMNS}) VALUES (${PART_COLUMNS.split(',').map(() => '?').join(',')})`).run(valuesOf(r));
