@@ -1,6 +1,6 @@
 // The host's handle on the engine worker: starts dist/engineWorker.js with the database in
-// globalStorage, keeps its configuration in step with settings and workspace folders, tracks
-// import state for the UI, and turns worker events into notifications and events.
+// globalStorage, keeps its configuration in step with settings, workspace folders and workspace
+// trust, tracks import state for the UI, and turns worker events into notifications and events.
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
@@ -24,6 +24,9 @@ export class EngineConnection implements vscode.Disposable {
   /** New rows, a merge, a reset or a re-price: re-query (badge, open dashboard). */
   readonly onDataChanged = this.dataChanged.event;
   readonly onImportState = this.importStateChanged.event;
+  private readonly reconfigured = new vscode.EventEmitter<void>();
+  /** The worker has a new configuration and has imported with it: where to look may have changed. */
+  readonly onDidReconfigure = this.reconfigured.event;
   importing = false;
   lastImport: number | null = null;
   lastImportError: string | null = null;
@@ -83,9 +86,11 @@ export class EngineConnection implements vscode.Disposable {
     );
     this.disposables.push(
       settings.onDidChange((c) => {
-        if (c.affects('sources') || c.affects('extraPaths') || c.affects('priceOverrides')) void this.reconfigure();
+        if (c.affects('sources') || c.affects('extraPaths') || c.affects('priceOverrides')) void this.reconfigure('settings changed');
       }),
-      vscode.workspace.onDidChangeWorkspaceFolders(() => void this.reconfigure()),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => void this.reconfigure('workspace folders changed')),
+      // Restricted Mode left: the workspace's own files (Aider's) may be read from now on.
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.reconfigure('workspace trusted')),
     );
   }
 
@@ -99,6 +104,8 @@ export class EngineConnection implements vscode.Disposable {
         extraPaths: s.extraPaths,
         editorStorageRoots: [path.dirname(this.context.globalStorageUri.fsPath)],
         workspaceFolders: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath),
+        // In Restricted Mode nothing the workspace provides is read (core/importers/types.ts).
+        workspaceTrusted: vscode.workspace.isTrusted,
       }),
       disabledSources: s.disabledSources,
       priceOverrides: s.priceOverrides,
@@ -113,7 +120,7 @@ export class EngineConnection implements vscode.Disposable {
     return repriced;
   }
 
-  private async reconfigure(): Promise<void> {
+  private async reconfigure(reason: string): Promise<void> {
     try {
       const { repriced } = await this.call('configure', this.config());
       if (repriced !== null) {
@@ -122,7 +129,8 @@ export class EngineConnection implements vscode.Disposable {
         this.log.info(`re-priced after a settings change: ${repriced} rows changed`);
         vscode.window.setStatusBarMessage(`$(check) AI Usage: re-priced with your new prices (${repriced} changed)`, 5000);
       }
-      await this.importNow('settings changed');
+      await this.importNow(reason);
+      this.reconfigured.fire();
     } catch (e) {
       this.log.error(`configure failed: ${(e as Error).message}`);
     }
@@ -157,5 +165,6 @@ export class EngineConnection implements vscode.Disposable {
     await this.client.dispose();
     this.dataChanged.dispose();
     this.importStateChanged.dispose();
+    this.reconfigured.dispose();
   }
 }

@@ -31,9 +31,9 @@ export class SourceWatcher implements vscode.Disposable {
     this.disposables.push(
       settings.onDidChange((c) => {
         if (c.affects('rescanIntervalSeconds')) this.scheduleRescan();
-        if (c.affects('sources') || c.affects('extraPaths')) void this.refreshRoots();
       }),
-      vscode.workspace.onDidChangeWorkspaceFolders(() => void this.refreshRoots()),
+      // Sources, extra paths, workspace folders or trust changed: watch what the engine now reads.
+      engine.onDidReconfigure(() => void this.refreshRoots()),
     );
     this.scheduleRescan();
   }

@@ -32,6 +32,10 @@
 // database is found, skips the chat-history rows of projects AiderDesk knows. For that, history
 // records put the folder holding the .md file in `project`, and `isAiderHistoryFile` tells the
 // engine which files are chat histories.
+//
+// Workspace trust: a workspace's history and `.aider.conf.yml` are files a cloned repository
+// controls (fake usage; an `analytics-log:` naming any file on disk), so they are read only when
+// `ctx.workspaceTrusted` is true. The home config, the environment and extra paths are the user's.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { UsageRecord } from '../model';
@@ -272,13 +276,18 @@ async function analyticsLogFromConf(conf: string, ctx: SourceContext): Promise<s
   return p.isAbsolute(value) ? value : undefined;
 }
 
+/** The workspace folders whose Aider files may be read: none unless the workspace is trusted. */
+function readableWorkspaceFolders(ctx: SourceContext): string[] {
+  return ctx.workspaceTrusted === true ? (ctx.workspaceFolders ?? []) : [];
+}
+
 export class AiderImporter implements Importer {
   readonly source = 'aider' as const;
   readonly label = 'Aider';
 
   roots(ctx: SourceContext): string[] {
     const p = pathApi(ctx);
-    const histories = (ctx.workspaceFolders ?? []).map((w) => p.join(w, AIDER_HISTORY_NAME));
+    const histories = readableWorkspaceFolders(ctx).map((w) => p.join(w, AIDER_HISTORY_NAME));
     const chatFile = ctx.env['AIDER_CHAT_HISTORY_FILE'];
     return uniq(
       [
@@ -297,8 +306,8 @@ export class AiderImporter implements Importer {
 
   async listFiles(roots: string[], ctx: SourceContext): Promise<string[]> {
     const p = pathApi(ctx);
-    // analytics-log settings from the home and workspace config files.
-    const confs = [p.join(ctx.home, '.aider.conf.yml'), ...(ctx.workspaceFolders ?? []).map((w) => p.join(w, '.aider.conf.yml'))];
+    // analytics-log settings from the home config and, in a trusted workspace, the workspace's.
+    const confs = [p.join(ctx.home, '.aider.conf.yml'), ...readableWorkspaceFolders(ctx).map((w) => p.join(w, '.aider.conf.yml'))];
     const fromConf = (await Promise.all(confs.map((c) => analyticsLogFromConf(c, ctx)))).filter((f): f is string => !!f);
     const files: string[] = [];
     for (const root of uniq([...roots, ...fromConf])) {

@@ -26,8 +26,17 @@ export interface SourceContext {
    * From inside the extension, the parent of its own `globalStorageUri` comes first.
    */
   editorStorageRoots?: string[];
-  /** Open workspace folders (Aider's `.aider.chat.history.md` lives there). */
+  /**
+   * Open workspace folders: Aider's `.aider.chat.history.md` and `.aider.conf.yml` live there;
+   * Gemini CLI matches its hashed project folders against these paths.
+   */
   workspaceFolders?: string[];
+  /**
+   * Whether the files inside `workspaceFolders` may be read. A cloned repository could plant fake
+   * usage there, or a config naming any file on disk, so only an explicit `true` (VS Code's
+   * workspace trust) allows it; the folders' paths alone are still used.
+   */
+  workspaceTrusted?: boolean;
 }
 
 /** Where to watch for new usage under one root: a folder and a glob of the files in it that matter. */

@@ -121,5 +121,5 @@ export async function sourceStatuses(store: UsageStore): Promise<SourceStatus[]>
       })),
     });
   }
-  return describeSources(store, IMPORTERS, { home: HOME, env: {}, platform: 'linux', extraPaths: {}, workspaceFolders: [WORKSPACE] });
+  return describeSources(store, IMPORTERS, { home: HOME, env: {}, platform: 'linux', extraPaths: {}, workspaceFolders: [WORKSPACE], workspaceTrusted: true });
 }

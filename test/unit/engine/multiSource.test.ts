@@ -134,6 +134,7 @@ async function buildHome(home: string): Promise<SourceContext> {
     extraPaths: { aider: [path.join(home, 'aider-analytics.jsonl')] },
     editorStorageRoots: [storage],
     workspaceFolders: [app, lib],
+    workspaceTrusted: true,
   };
 }
 

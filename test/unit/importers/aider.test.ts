@@ -52,14 +52,15 @@ describe('Aider importer', () => {
     imp = new AiderImporter();
   });
 
-  it('lists the analytics log, extra paths and workspace chat histories, per OS', () => {
+  it('lists the analytics log, extra paths and trusted workspace chat histories, per OS', () => {
     const c = ctx('/home/u', {
       env: { AIDER_ANALYTICS_LOG: '~/aider.jsonl', AIDER_CHAT_HISTORY_FILE: '/elsewhere/history.md' },
       extraPaths: { aider: ['/logs/a.jsonl'] },
       workspaceFolders: ['/work/app'],
+      workspaceTrusted: true,
     });
     assert.deepEqual(imp.roots(c), ['/home/u/aider.jsonl', '/logs/a.jsonl', '/work/app/.aider.chat.history.md', '/elsewhere/history.md']);
-    assert.deepEqual(imp.roots(ctx('C:\\Users\\u', { platform: 'win32', workspaceFolders: ['D:\\src\\app'] })), ['D:\\src\\app\\.aider.chat.history.md']);
+    assert.deepEqual(imp.roots(ctx('C:\\Users\\u', { platform: 'win32', workspaceFolders: ['D:\\src\\app'], workspaceTrusted: true })), ['D:\\src\\app\\.aider.chat.history.md']);
     assert.equal(isAiderHistoryFile('/work/app/.aider.chat.history.md'), true);
     assert.equal(isAiderHistoryFile('/logs/a.jsonl'), false);
   });
@@ -73,12 +74,35 @@ describe('Aider importer', () => {
     await fs.writeFile(path.join(extraDir, '.aider.chat.history.md'), '');
     await fs.writeFile(path.join(home, 'from-conf.jsonl'), '');
     await fs.writeFile(path.join(home, '.aider.conf.yml'), 'model: sonnet\nanalytics-log: ~/from-conf.jsonl  # mine\n');
-    const c = ctx(home, { workspaceFolders: [ws, path.join(home, 'no-history')], extraPaths: { aider: [extraDir, path.join(home, 'missing.jsonl')] } });
+    const c = ctx(home, { workspaceFolders: [ws, path.join(home, 'no-history')], workspaceTrusted: true, extraPaths: { aider: [extraDir, path.join(home, 'missing.jsonl')] } });
     assert.deepEqual(await imp.listFiles(imp.roots(c), c), [
       path.join(extraDir, '.aider.chat.history.md'),
       path.join(ws, '.aider.chat.history.md'),
       path.join(home, 'from-conf.jsonl'),
     ]);
+  });
+
+  it('reads nothing an untrusted workspace provides: not its history, nor a log its .aider.conf.yml names', async () => {
+    const ws = path.join(home, 'cloned-repo');
+    const outside = path.join(home, 'outside', 'planted.jsonl');
+    await fs.mkdir(path.dirname(outside), { recursive: true });
+    await fs.mkdir(ws);
+    await fs.writeFile(outside, send({ prompt_tokens: 1, completion_tokens: 1, cost: 99 }));
+    await fs.writeFile(path.join(ws, '.aider.chat.history.md'), HISTORY);
+    await fs.writeFile(path.join(ws, '.aider.conf.yml'), `analytics-log: ${outside}\n`);
+    // The user's own config in the home folder is the user's choice: it counts either way.
+    const mine = path.join(home, 'mine.jsonl');
+    await fs.writeFile(mine, '');
+    await fs.writeFile(path.join(home, '.aider.conf.yml'), 'analytics-log: ~/mine.jsonl\n');
+
+    for (const workspaceTrusted of [undefined, false]) {
+      const c = ctx(home, { workspaceFolders: [ws], ...(workspaceTrusted === undefined ? {} : { workspaceTrusted }) });
+      assert.deepEqual(imp.roots(c), [], `roots, workspaceTrusted: ${workspaceTrusted}`);
+      assert.deepEqual(await imp.listFiles(imp.roots(c), c), [mine], `files, workspaceTrusted: ${workspaceTrusted}`);
+    }
+    const trusted = ctx(home, { workspaceFolders: [ws], workspaceTrusted: true });
+    assert.deepEqual(imp.roots(trusted), [path.join(ws, '.aider.chat.history.md')]);
+    assert.deepEqual(await imp.listFiles(imp.roots(trusted), trusted), [path.join(ws, '.aider.chat.history.md'), mine, outside]);
   });
 
   it('reads message_send events with their own cost, never the running total', async () => {

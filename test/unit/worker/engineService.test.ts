@@ -27,7 +27,7 @@ function fakePricer(overrides: Record<string, { input: number; output: number }>
 
 function configOf(p: FixturePaths, over: Partial<EngineConfig> = {}): EngineConfig {
   return {
-    ctx: { home: p.home, env: { CLAUDE_CONFIG_DIR: p.claudeConfigDir, CODEX_HOME: p.codexHome }, platform: 'linux', extraPaths: {}, workspaceFolders: [p.workspace] },
+    ctx: { home: p.home, env: { CLAUDE_CONFIG_DIR: p.claudeConfigDir, CODEX_HOME: p.codexHome }, platform: 'linux', extraPaths: {}, workspaceFolders: [p.workspace], workspaceTrusted: true },
     disabledSources: [],
     priceOverrides: {},
     ...over,
