@@ -1,5 +1,6 @@
 // What both e2e runners need: the suite and fixture bundles, and a run folder with fixture
-// logs, a workspace and quiet VS Code user settings.
+// logs, a workspace and quiet VS Code user settings (and, for the trust run, a cloned repository
+// opened with workspace trust on).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -30,7 +31,7 @@ export async function buildE2E(log = console.log) {
   ]);
 }
 
-function writeUserSettings(userDataDir) {
+function writeUserSettings(userDataDir, overrides = {}) {
   const dir = path.join(userDataDir, 'User');
   mkdirSync(dir, { recursive: true });
   writeFileSync(
@@ -53,6 +54,7 @@ function writeUserSettings(userDataDir) {
         'aiUsage.timeZone': 'UTC',
         // The live-update test must be served by the file watcher, not by the safety-net rescan.
         'aiUsage.rescanIntervalSeconds': 0,
+        ...overrides,
       },
       null,
       2,
@@ -61,13 +63,26 @@ function writeUserSettings(userDataDir) {
 }
 
 
+function prepare(prefix, write, phase, settings) {
+  const runDir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  const p = write(runDir);
+  writeUserSettings(p.userDataDir, settings);
+  writeFileSync(path.join(runDir, 'fixtures.json'), JSON.stringify(p));
+  writeFileSync(path.join(runDir, 'phase'), phase);
+  return { runDir, p };
+}
+
 /** A fresh temp folder with the fixture logs and settings; `p` holds every path (see fixtures/logs.ts). */
 export function prepareRun() {
   const { writeFixtures } = require(path.join(OUT, 'fixtures.js'));
-  const runDir = mkdtempSync(path.join(os.tmpdir(), 'ai-usage-e2e-'));
-  const p = writeFixtures(runDir);
-  writeUserSettings(p.userDataDir);
-  writeFileSync(path.join(runDir, 'fixtures.json'), JSON.stringify(p));
-  writeFileSync(path.join(runDir, 'phase'), 'main');
-  return { runDir, p };
+  return prepare('ai-usage-e2e-', writeFixtures, 'main', {});
+}
+
+/**
+ * The trust run's folder: the same home logs plus a cloned repository with hostile Aider files,
+ * with workspace trust on and no startup prompt, so the repository opens in Restricted Mode.
+ */
+export function prepareTrustRun() {
+  const { writeTrustFixtures } = require(path.join(OUT, 'fixtures.js'));
+  return prepare('ai-usage-e2e-trust-', writeTrustFixtures, 'trust', { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' });
 }

@@ -10,6 +10,10 @@
 // 3. The suite runs in the extension host. For what only the page shows (the rendered webview,
 //    the status bar, screenshots) it asks this runner over a loopback HTTP "bridge".
 // 4. Phase "main" ends; the window is reloaded and phase "restore" checks the panel came back.
+// 5. A second code-server, with workspace trust on, opens a cloned repository holding hostile
+//    Aider files in Restricted Mode; phase "trust" checks nothing of it is read, trusts the
+//    folder through the workbench's Workspace Trust editor, and checks both files are read.
+// Each code-server listens on 127.0.0.1 behind a random password, as `npm start`'s does.
 // Prints `N passed, N failed` and exits non-zero on any failure.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -19,7 +23,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import util from 'node:util';
-import { buildE2E, OUT, prepareRun } from './prepare.mjs';
+import { buildE2E, OUT, prepareRun, prepareTrustRun } from './prepare.mjs';
+import { CODE_SERVER_CONFIG, codeServerCommand, passwordProtectedServer } from '../../scripts/startCommands.mjs';
 import { CODE_SERVER, NODE24_BIN, isSetUp, setup } from './setup.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -38,7 +43,7 @@ if (!isSetUp()) setup();
 
 // ---- code-server ----------------------------------------------------------------------------
 
-async function startCodeServer(p, bridgeUrl, runDir) {
+async function startCodeServer(p, bridgeUrl, runDir, { workspaceTrust }) {
   const env = {
     ...process.env,
     PATH: `${NODE24_BIN}${path.delimiter}${process.env.PATH}`,
@@ -54,24 +59,19 @@ async function startCodeServer(p, bridgeUrl, runDir) {
     AI_USAGE_E2E_REPO: repo,
   };
   for (const k of ['NODE_OPTIONS', 'VSCODE_IPC_HOOK_CLI', 'ELECTRON_RUN_AS_NODE']) delete env[k];
+  // The same door as `npm start`: a random password, not --auth none (the machine is shared).
+  const configFile = path.join(runDir, 'code-server.yaml');
+  writeFileSync(configFile, CODE_SERVER_CONFIG, { mode: 0o600 });
+  const server = codeServerCommand({ node: path.join(NODE24_BIN, 'node'), codeServer: CODE_SERVER, userDataDir: p.userDataDir, extensionsDir: p.extensionsDir, configFile, env });
+  const { cmd, password } = passwordProtectedServer(server, 0);
   const args = [
-    CODE_SERVER,
-    '--bind-addr',
-    '127.0.0.1:0',
-    '--auth',
-    'none',
-    '--disable-telemetry',
-    '--disable-update-check',
-    '--disable-workspace-trust',
+    ...cmd.args,
+    ...(workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--vscode-option',
     'enable-smoke-test-driver',
-    '--user-data-dir',
-    p.userDataDir,
-    '--extensions-dir',
-    p.extensionsDir,
   ];
-  const cs = spawn(path.join(NODE24_BIN, 'node'), args, { env, cwd: runDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const cs = spawn(cmd.file, args, { env: cmd.env, cwd: runDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`code-server did not start:\n${output}`)), 60_000);
@@ -88,7 +88,7 @@ async function startCodeServer(p, bridgeUrl, runDir) {
     cs.on('exit', (code) => reject(new Error(`code-server exited (${code}):\n${output}`)));
   });
   cs.stdout.on('data', (b) => process.env.E2E_VERBOSE && process.stdout.write(`[code-server] ${b}`));
-  return { port, stop: () => stopGroup(cs) };
+  return { port, password, stop: () => stopGroup(cs) };
 }
 
 function stopGroup(child) {
@@ -99,13 +99,13 @@ function stopGroup(child) {
   }
 }
 
-function workbenchUrl(port, p) {
+function workbenchUrl(port, folder) {
   const ext = path.join(repo);
   const payload = [
     ['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${port}${ext}`],
     ['extensionTestsPath', `vscode-remote://127.0.0.1:${port}${path.join(OUT, 'suite', 'index.js')}`],
   ];
-  return `http://127.0.0.1:${port}/?folder=${encodeURIComponent(p.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  return `http://127.0.0.1:${port}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
 
 // ---- the page and what the suite may ask of it ----------------------------------------------
@@ -116,6 +116,15 @@ async function badgeItem(page) {
   const item = page.locator('.statusbar-item', { has: page.locator('[aria-label^="AI usage"]') }).first();
   if (await item.count()) return item;
   return page.locator('.statusbar-item').filter({ hasText: /\$\S+ (today|this week|this month|last \d+ days)/ }).first();
+}
+
+/** A picture of the whole window for test-results/screenshots/ (never the docs'). */
+async function screenshot(page, name) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const file = path.join(SCREENSHOTS, name);
+  await page.mouse.move(5, 5);
+  await page.screenshot({ path: file });
+  return file;
 }
 
 /** Bridge actions: what the suite cannot see from the extension host. */
@@ -138,6 +147,45 @@ function bridgeActions(page, state) {
     async clickGranularity({ label }) {
       await webview(page).locator('[aria-label="Chart granularity"] button', { hasText: label }).click({ timeout: 10_000 });
       return { clicked: label };
+    },
+    /** One source's entry in the dashboard's Sources tab, as shown. */
+    async sourceStatus({ source }) {
+      const f = webview(page);
+      await f.locator('#tab-sources').click({ timeout: 10_000 });
+      const item = f.locator(`#panel-sources li.source[data-source="${source}"]`);
+      await item.waitFor({ state: 'visible', timeout: 10_000 });
+      return {
+        state: (await item.locator('.source-state').innerText()).trim(),
+        rows: (await item.locator('.source-stat strong').first().innerText()).trim(),
+        roots: await item.locator('.root').evaluateAll((els) => els.map((el) => ({ path: el.querySelector('.root-path')?.textContent ?? '', found: el.classList.contains('found') }))),
+      };
+    },
+    /** Restricted Mode as the window shows it: the banner and the status bar's shield. */
+    async restrictedMode() {
+      const banner = page.locator('.monaco-workbench .banner');
+      return { banner: (await banner.count()) ? (await banner.first().innerText()).replace(/\s+/g, ' ') : null };
+    },
+    /** Clicks "Trust" in the Workspace Trust editor (opened by the suite with workbench.trust.manage). */
+    async trustInEditor() {
+      const editor = page.locator('.workspace-trust-editor');
+      const trust = editor.getByRole('button', { name: 'Trust', exact: true });
+      await trust.waitFor({ state: 'visible', timeout: 15_000 });
+      await screenshot(page, 'workspace-trust-editor.png');
+      await trust.click({ timeout: 10_000 });
+      // The editor opens as a modal over the window: close it, as the user would.
+      const modal = page.locator('.monaco-modal-editor-block');
+      if (await modal.count()) {
+        const close = modal.getByRole('button', { name: /^Close/ });
+        if (await close.count()) await close.first().click({ timeout: 10_000 });
+        else throw new Error(`no close button on the trust editor: ${(await modal.first().innerHTML()).slice(0, 3000)}`);
+      } else {
+        await page.keyboard.press('Escape');
+      }
+      await editor.waitFor({ state: 'hidden', timeout: 10_000 });
+      return { clicked: 'Trust' };
+    },
+    async screenshot({ name }) {
+      return { file: await screenshot(page, name) };
     },
     async clickExportCsv() {
       await webview(page).locator('vscode-button, button', { hasText: 'Export CSV' }).first().click({ timeout: 10_000 });
@@ -267,6 +315,52 @@ async function runPhase(state, phase, load) {
   return results;
 }
 
+/** A page whose console carries the suite's report and whose exit ends the phase. */
+async function openPage(context, state, chatter) {
+  const page = await context.newPage();
+  // The suite's report lines carry a prefix; the workbench's own console chatter goes to a file.
+  await page.exposeFunction('codeAutomationLog', (level, args) => {
+    const text = util.format(...(Array.isArray(args) ? args : [args]));
+    for (const line of text.split('\n')) {
+      const m = /^\[e2e\] (.*)$/.exec(line);
+      if (!m) appendFileSync(chatter, `${line}\n`);
+      else if (m[1].startsWith('E2E-RESULT ')) state.onResult(JSON.parse(m[1].slice('E2E-RESULT '.length)));
+      else console.log(m[1]);
+    }
+  });
+  await page.exposeFunction('codeAutomationExit', (code) => state.onExit(code));
+  page.on('pageerror', (e) => process.env.E2E_VERBOSE && console.log(`[page error] ${e.message}`));
+  return page;
+}
+
+/**
+ * One workbench: its own code-server on a prepared run folder, logged in, opening `folder`; the
+ * first phase loads the page, each later one reloads it (as a user reloads the window).
+ */
+async function runWorkbench(browser, state, bridgeUrl, chatter, { runDir, p, folder, workspaceTrust, phases }) {
+  log(`run folder ${runDir}${workspaceTrust ? ' (workspace trust on)' : ''}`);
+  const cs = await startCodeServer(p, bridgeUrl, runDir, { workspaceTrust });
+  log(`code-server on port ${cs.port}`);
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
+  try {
+    // Log in as a user would (the session cookie is shared with the page).
+    const login = await context.request.post(`http://127.0.0.1:${cs.port}/login`, { form: { password: cs.password }, maxRedirects: 0 });
+    if (login.status() !== 302) throw new Error(`logging in to code-server failed (HTTP ${login.status()})`);
+    const page = await openPage(context, state, chatter);
+    state.page = page;
+    state.runDir = runDir;
+    const url = workbenchUrl(cs.port, folder);
+    const results = [];
+    for (const [i, phase] of phases.entries()) results.push(await runPhase(state, phase, () => (i === 0 ? page.goto(url) : page.reload())));
+    return results;
+  } finally {
+    state.page = undefined;
+    await context.close().catch(() => undefined);
+    cs.stop();
+    if (!process.env.E2E_KEEP) rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
 /** The suite is not in the main tsconfig (it needs the e2e globals): check its types here. */
 async function typecheckSuite() {
   const tsc = spawn(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(here, 'tsconfig.json')], { cwd: repo, stdio: 'inherit' });
@@ -276,60 +370,46 @@ async function typecheckSuite() {
 
 async function main() {
   await Promise.all([typecheckSuite(), buildE2E(log)]);
-  const { runDir, p } = prepareRun();
-  log(`run folder ${runDir}`);
-
-  const state = { runDir, page: undefined, onExit: () => {}, onResult: () => {}, screenshots: false };
+  const state = { runDir: undefined, page: undefined, onExit: () => {}, onResult: () => {}, screenshots: false };
   const bridge = await startBridge(state);
-  const cs = await startCodeServer(p, bridge.url, runDir);
-  log(`code-server on port ${cs.port}`);
   const { chromium } = require('playwright-core');
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
   });
+  const chatter = path.join(OUT, 'workbench-console.log');
+  writeFileSync(chatter, '');
   const totals = { passes: 0, failures: 0 };
-  let error;
+  const runs = [
+    // The extension's own workspace (trust off, as most of the suite needs), then a window reload.
+    () => {
+      const r = prepareRun();
+      return { ...r, folder: r.p.workspace, workspaceTrust: false, phases: ['main', 'restore'] };
+    },
+    // A cloned repository opened in Restricted Mode, then trusted through the workbench's own UI.
+    () => {
+      const r = prepareTrustRun();
+      return { ...r, folder: r.p.clonedRepo, workspaceTrust: true, phases: ['trust'] };
+    },
+  ];
   try {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
-    const page = await context.newPage();
-    state.page = page;
-    // The suite's report lines carry a prefix; the workbench's own console chatter goes to a file.
-    const chatter = path.join(OUT, 'workbench-console.log');
-    writeFileSync(chatter, '');
-    await page.exposeFunction('codeAutomationLog', (level, args) => {
-      const text = util.format(...(Array.isArray(args) ? args : [args]));
-      for (const line of text.split('\n')) {
-        const m = /^\[e2e\] (.*)$/.exec(line);
-        if (!m) appendFileSync(chatter, `${line}\n`);
-        else if (m[1].startsWith('E2E-RESULT ')) state.onResult(JSON.parse(m[1].slice('E2E-RESULT '.length)));
-        else console.log(m[1]);
+    for (const run of runs) {
+      try {
+        for (const r of await runWorkbench(browser, state, bridge.url, chatter, run())) {
+          totals.passes += r.passes;
+          totals.failures += r.failures;
+        }
+      } catch (e) {
+        console.error(`e2e run failed: ${e instanceof Error ? e.stack : e}`);
+        totals.failures++;
       }
-    });
-    await page.exposeFunction('codeAutomationExit', (code) => state.onExit(code));
-    page.on('pageerror', (e) => process.env.E2E_VERBOSE && console.log(`[page error] ${e.message}`));
-
-    const url = workbenchUrl(cs.port, p);
-    const main = await runPhase(state, 'main', () => page.goto(url));
-    // A window reload, as the user would do it: the workbench saves its editors (our panel and its
-    // webview state) and the serializer must bring the dashboard back.
-    const restore = await runPhase(state, 'restore', () => page.reload());
-    for (const r of [main, restore]) {
-      totals.passes += r.passes;
-      totals.failures += r.failures;
     }
     if (!state.screenshots) log('warning: no screenshots were taken');
-  } catch (e) {
-    error = e;
-    totals.failures++;
   } finally {
     await browser.close().catch(() => undefined);
-    cs.stop();
     bridge.server.close();
-    if (!process.env.E2E_KEEP) rmSync(runDir, { recursive: true, force: true });
   }
-  if (error) console.error(`e2e run failed: ${error instanceof Error ? error.stack : error}`);
   log(`done in ${Math.round((Date.now() - started) / 1000)} s`);
   console.log(`${totals.passes} passed, ${totals.failures} failed`);
   process.exit(totals.failures || !totals.passes ? 1 : 0);

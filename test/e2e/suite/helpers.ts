@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { format } from 'node:util';
 import * as vscode from 'vscode';
+import type { SourceId } from '../../../src/core/model';
 import type { FixturePaths } from '../fixtures/logs';
 import { orderedRows } from '../../../src/core/queries/tablePages';
 import { setSqlWasmPath } from '../../../src/core/store/sqljs';
@@ -21,15 +22,18 @@ export function report(...args: unknown[]): void {
   console.log(hasBridge() ? text.split('\n').map((l) => `[e2e] ${l}`).join('\n') : text);
 }
 
-export function phase(): 'main' | 'restore' {
+export type Phase = 'main' | 'restore' | 'trust';
+
+export function phase(): Phase {
   try {
-    return fs.readFileSync(path.join(RUN_DIR, 'phase'), 'utf8').trim() === 'restore' ? 'restore' : 'main';
+    const p = fs.readFileSync(path.join(RUN_DIR, 'phase'), 'utf8').trim();
+    return p === 'restore' || p === 'trust' ? p : 'main';
   } catch {
     return 'main';
   }
 }
 
-export function fixtures(): FixturePaths {
+export function fixtures<T extends FixturePaths = FixturePaths>(): T {
   return JSON.parse(fs.readFileSync(path.join(RUN_DIR, 'fixtures.json'), 'utf8'));
 }
 
@@ -99,14 +103,25 @@ export interface DbSums {
 }
 
 /**
- * Sums of the stored requests themselves, read from the files on disk by a store of this test's
- * own (as another window or the CLI would), row by row: not through the extension's worker, nor
- * through the rollups the extension answers from.
+ * The store on disk, opened by this test itself (as another window or the CLI would): what the
+ * files hold, not what the extension's worker has in memory.
  */
-export async function dbSums(dbFile: string, folder: string | null, from: number | null, to: number | null): Promise<DbSums> {
+async function withOwnStore<T>(dbFile: string, fn: (store: UsageStore) => Promise<T>): Promise<T> {
   setSqlWasmPath(path.join(REPO, 'dist', 'sql-wasm.wasm'));
   const store = await UsageStore.open(dbFile);
   try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * Sums of the stored requests themselves, row by row: not through the extension's worker, nor
+ * through the rollups the extension answers from.
+ */
+export async function dbSums(dbFile: string, folder: string | null, from: number | null, to: number | null): Promise<DbSums> {
+  return withOwnStore(dbFile, async (store) => {
     const out: DbSums = { messages: 0, cost: 0, totalTokens: 0 };
     for await (const rows of orderedRows(store, {}, 'ts', 'asc')) {
       for (const r of rows) {
@@ -118,9 +133,16 @@ export async function dbSums(dbFile: string, folder: string | null, from: number
       }
     }
     return out;
-  } finally {
-    await store.close();
-  }
+  });
+}
+
+/** One source's stored requests, and the files its imports have read, as the files on disk hold them. */
+export async function dbSource(dbFile: string, source: SourceId): Promise<{ requests: number; files: string[] }> {
+  return withOwnStore(dbFile, async (store) => {
+    let requests = 0;
+    for await (const rows of orderedRows(store, { sources: [source] }, 'ts', 'asc')) for (const r of rows) requests += r.requests;
+    return { requests, files: [...store.cursors(source).keys()].sort() };
+  });
 }
 
 export function utcDay(now = Date.now()): { from: number; to: number } {

@@ -1,7 +1,8 @@
 // The end-to-end suite's entry, in @vscode/test-electron's format: `run()` is called inside the
 // extension host (code-server here, desktop VS Code via runDesktop.mjs) and resolves when mocha
 // is done, rejecting if any test failed. Which tests run depends on the phase the runner set:
-// "main" (first load) or "restore" (after the window reload).
+// "main" (first load), "restore" (after the window reload) or "trust" (a workbench of its own,
+// with workspace trust on).
 import Mocha from 'mocha';
 import { phase, report } from './helpers';
 
@@ -11,7 +12,9 @@ export function run(): Promise<void> {
   Mocha.reporters.Base.consoleLog = report;
   // Define the tests now (bundled modules are evaluated on require, after mocha's globals exist).
   mocha.suite.emit('pre-require', globalThis, 'e2e', mocha);
-  if (phase() === 'restore') require('./restore.test');
+  const current = phase();
+  if (current === 'restore') require('./restore.test');
+  else if (current === 'trust') require('./trust.test');
   else require('./main.test');
   return new Promise((resolve, reject) => {
     mocha.run((failures) => {
