@@ -41,7 +41,7 @@ try {
 async function startWebWorkbench() {
   const { CODE_SERVER, NODE24_BIN, isSetUp, setup } = await import('../test/e2e/setup.mjs');
   if (!isSetUp()) {
-    console.log('No VS Code command line found: installing the web workbench (code-server) into .e2e/, once (~3 min)…');
+    console.log('No VS Code command line found: setting up the web workbench (code-server) in .e2e/ (~3 min the first time)…');
     setup();
   }
   const home = path.join(os.homedir(), '.ai-usage-dashboard-workbench');
