@@ -33,8 +33,8 @@ function allowKey(key: string): { name: string; range: string } {
 
 // Each setting, by what a workspace value of it could do. A new setting fails the test below
 // until it is put in one of these lists.
-/** Changes which files are read or what is stored: never taken from a workspace. */
-const AFFECTS_WHAT_IS_READ_OR_STORED = ['aiUsage.sources', 'aiUsage.extraPaths', 'aiUsage.priceOverrides'];
+/** Changes which files are read, what is fetched (and from where) or what is stored: never taken from a workspace. */
+const AFFECTS_WHAT_IS_READ_OR_STORED = ['aiUsage.sources', 'aiUsage.extraPaths', 'aiUsage.priceOverrides', 'aiUsage.prices.autoUpdate', 'aiUsage.prices.updateUrl'];
 /** Only changes how stored usage is shown, or how often the same places are looked at. */
 const DISPLAY_OR_TIMING = ['aiUsage.statusBar.enabled', 'aiUsage.statusBar.period', 'aiUsage.statusBar.scope', 'aiUsage.timeZone', 'aiUsage.rescanIntervalSeconds'];
 
@@ -48,7 +48,7 @@ describe('package manifest', () => {
     assert.ok(virtualWorkspaces.description.length > 20);
   });
 
-  it('takes no setting that changes what is read or stored from a workspace, trusted or not', () => {
+  it('takes no setting that changes what is read, fetched or stored from a workspace, trusted or not', () => {
     const props: Record<string, { scope?: string }> = manifest.contributes.configuration.properties;
     assert.deepEqual(Object.keys(props).sort(), [...AFFECTS_WHAT_IS_READ_OR_STORED, ...DISPLAY_OR_TIMING].sort(), 'every setting is classified');
     for (const key of AFFECTS_WHAT_IS_READ_OR_STORED) {
