@@ -18,7 +18,8 @@ const BUILD_DIR = path.join(BENCH_DIR, 'build');
 
 function run(cmd, args, cwd, log) {
   log(`  $ ${cmd} ${args.join(' ')}   (in ${path.relative(REPO, cwd) || '.'})`);
-  execFileSync(cmd, args, { cwd, stdio: ['ignore', 2, 2], // stdout is for the table env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' } });
+  // Their output goes to stderr: stdout is for the table.
+  execFileSync(cmd, args, { cwd, stdio: ['ignore', 2, 2], env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' } });
 }
 
 /** The baseline worktree, ready to build against: created, installed and built on first use. */
