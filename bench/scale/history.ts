@@ -404,19 +404,32 @@ function available(models: readonly ModelSpec[], day: string): ModelSpec[] {
 
 const round = Math.round;
 
+interface ContextShape {
+  start: readonly [number, number];
+  /** Tokens added per request: log-normal median and spread, and a cap. */
+  growth: readonly [number, number];
+  cap: number;
+  /** The size after a compaction. */
+  reset: readonly [number, number];
+}
+
+/** A chat agent's conversation (Claude Code, Cline, OpenCode). */
+const CHAT: ContextShape = { start: [12_000, 28_000], growth: [900, 1.1], cap: 60_000, reset: [25_000, 45_000] };
+
 /** A conversation's context grows with each request and is compacted past a limit. */
 class Context {
   size: number;
   constructor(
     rng: Rng,
     private readonly limit: number,
+    private readonly shape: ContextShape = CHAT,
   ) {
-    this.size = round(rng.between(12_000, 28_000));
+    this.size = round(rng.between(...shape.start));
   }
   grow(rng: Rng): number {
-    const added = round(Math.min(60_000, rng.logNormal(900, 1.1)));
+    const added = round(Math.min(this.shape.cap, rng.logNormal(...this.shape.growth)));
     this.size += added;
-    if (this.size > this.limit) this.size = round(rng.between(25_000, 45_000)); // compacted
+    if (this.size > this.limit) this.size = round(rng.between(...this.shape.reset)); // compacted
     return added;
   }
 }
@@ -435,7 +448,9 @@ function sessionLength(rng: Rng, source: GenSource): number {
 function newSession(rng: Rng, source: GenSource, project: string, day: string, startTs: number): Session {
   const model = rng.weighted(available(MODELS[source], day), (m) => m.weight);
   const length = sessionLength(rng, source);
-  const humanGap = (r: Rng, median: number) => (r.chance(0.08) ? r.between(60_000, 900_000) : r.logNormal(median, 0.7));
+  /** Seconds while the agent works, now and then minutes while its user reads. */
+  const working = (median: number) => (r: Rng) => (r.chance(0.08) ? r.between(60_000, 900_000) : r.logNormal(median, 0.7));
+  const session = (id: string, gap: Session['gap'], next: Session['next']): Session => ({ source, id, project, model, length, gap, next });
   switch (source) {
     case 'claude-code': {
       // A few sessions run with the 1M-token context: those requests go past 200k.
@@ -444,156 +459,105 @@ function newSession(rng: Rng, source: GenSource, project: string, day: string, s
       const oneHour = rng.chance(0.2);
       const haiku = day >= HAIKU.from;
       let first = true;
-      return {
-        source,
-        id: rng.uuid(),
-        project,
-        model,
-        length,
-        gap: (r) => humanGap(r, 9_000),
-        next(r) {
-          const sub = haiku && r.chance(0.15);
-          const msg = `msg_01${r.base62(22)}`;
-          const key = `${msg}:req_011C${r.base62(20)}`;
-          let tokens: Tokens;
-          if (sub) {
-            const w = round(r.between(3_000, 15_000));
-            tokens = { input: r.int(3, 40), output: outputTokens(r, 180), cacheRead: round(r.between(8_000, 30_000)), cacheWrite: w, cacheWrite1h: 0, reasoning: 0 };
-          } else {
-            // The first request reads the shared system prompt from the cache and writes the rest.
-            const before = ctx.size;
-            const read = first ? round(before * r.between(0.4, 0.7)) : before;
-            const write = first ? before - read : ctx.grow(r);
-            first = false;
-            tokens = {
-              input: r.chance(0.05) ? r.int(100, 4_000) : r.int(1, 12),
-              output: outputTokens(r, 260),
-              cacheRead: read,
-              cacheWrite: write,
-              cacheWrite1h: oneHour ? write : 0,
-              reasoning: 0,
-            };
-          }
-          return { key, tokens, model: sub ? HAIKU.raw : model.raw, alias: msg };
-        },
-      };
+      return session(rng.uuid(), working(9_000), (r) => {
+        const sub = haiku && r.chance(0.15);
+        const msg = `msg_01${r.base62(22)}`;
+        const key = `${msg}:req_011C${r.base62(20)}`;
+        let tokens: Tokens;
+        if (sub) {
+          const w = round(r.between(3_000, 15_000));
+          tokens = { input: r.int(3, 40), output: outputTokens(r, 180), cacheRead: round(r.between(8_000, 30_000)), cacheWrite: w, cacheWrite1h: 0, reasoning: 0 };
+        } else {
+          // The first request reads the shared system prompt from the cache and writes the rest.
+          const before = ctx.size;
+          const read = first ? round(before * r.between(0.4, 0.7)) : before;
+          const write = first ? before - read : ctx.grow(r);
+          first = false;
+          tokens = {
+            input: r.chance(0.05) ? r.int(100, 4_000) : r.int(1, 12),
+            output: outputTokens(r, 260),
+            cacheRead: read,
+            cacheWrite: write,
+            cacheWrite1h: oneHour ? write : 0,
+            reasoning: 0,
+          };
+        }
+        return { key, tokens, model: sub ? HAIKU.raw : model.raw, alias: msg };
+      });
     }
     case 'codex': {
       const id = rng.uuid7(startTs);
       const cum = [0, 0, 0, 0, 0];
-      const limit = rng.chance(0.05) ? 260_000 : 180_000;
-      let ctx = round(rng.between(9_000, 16_000));
-      return {
-        source,
-        id,
-        project,
-        model,
-        length,
-        gap: (r) => humanGap(r, 20_000),
-        next(r) {
-          ctx += round(r.logNormal(2_500, 0.9));
-          if (ctx > limit) ctx = round(r.between(20_000, 40_000));
-          const cached = round(ctx * r.between(0.75, 0.97));
-          const out = outputTokens(r, 450);
-          const reasoning = round(out * r.between(0.2, 0.7));
-          const d = [ctx, cached, 0, out, reasoning];
-          for (let i = 0; i < 5; i++) cum[i] += d[i];
-          return {
-            key: `${id}:0:${cum.join(':')}`,
-            tokens: { input: ctx - cached, output: out, cacheRead: cached, cacheWrite: 0, cacheWrite1h: 0, reasoning },
-            model: model.raw,
-          };
-        },
-      };
+      const ctx = new Context(rng, rng.chance(0.05) ? 260_000 : 180_000, { start: [9_000, 16_000], growth: [2_500, 0.9], cap: Infinity, reset: [20_000, 40_000] });
+      return session(id, working(20_000), (r) => {
+        ctx.grow(r);
+        const cached = round(ctx.size * r.between(0.75, 0.97));
+        const out = outputTokens(r, 450);
+        const reasoning = round(out * r.between(0.2, 0.7));
+        const d = [ctx.size, cached, 0, out, reasoning];
+        for (let i = 0; i < 5; i++) cum[i] += d[i];
+        return {
+          key: `${id}:0:${cum.join(':')}`,
+          tokens: { input: ctx.size - cached, output: out, cacheRead: cached, cacheWrite: 0, cacheWrite1h: 0, reasoning },
+          model: model.raw,
+        };
+      });
     }
     case 'gemini-cli': {
       const id = rng.uuid();
-      const limit = rng.chance(0.05) ? 320_000 : 160_000;
-      let ctx = round(rng.between(8_000, 20_000));
-      return {
-        source,
-        id,
-        project,
-        model,
-        length,
-        gap: (r) => humanGap(r, 15_000),
-        next(r) {
-          ctx += round(r.logNormal(3_000, 1));
-          if (ctx > limit) ctx = round(r.between(20_000, 50_000));
-          const cached = r.chance(0.2) ? 0 : round(ctx * r.between(0.5, 0.9));
-          const thoughts = r.chance(0.7) ? round(r.logNormal(500, 0.8)) : 0;
-          const out = outputTokens(r, 300);
-          return {
-            key: `${id}:${r.uuid()}`,
-            tokens: { input: ctx - cached, output: out + thoughts, cacheRead: cached, cacheWrite: 0, cacheWrite1h: 0, reasoning: thoughts },
-            model: model.raw,
-          };
-        },
-      };
+      const ctx = new Context(rng, rng.chance(0.05) ? 320_000 : 160_000, { start: [8_000, 20_000], growth: [3_000, 1], cap: Infinity, reset: [20_000, 50_000] });
+      return session(id, working(15_000), (r) => {
+        ctx.grow(r);
+        const cached = r.chance(0.2) ? 0 : round(ctx.size * r.between(0.5, 0.9));
+        const thoughts = r.chance(0.7) ? round(r.logNormal(500, 0.8)) : 0;
+        const out = outputTokens(r, 300);
+        return {
+          key: `${id}:${r.uuid()}`,
+          tokens: { input: ctx.size - cached, output: out + thoughts, cacheRead: cached, cacheWrite: 0, cacheWrite1h: 0, reasoning: thoughts },
+          model: model.raw,
+        };
+      });
     }
     case 'opencode': {
       const local = !model.rates;
       const ctx = new Context(rng, local ? 120_000 : 180_000);
       const tsHex = (ts: number) => ts.toString(16).padStart(12, '0');
-      return {
-        source,
-        id: `ses_${tsHex(startTs)}${rng.base62(14)}`,
-        project,
-        model,
-        length,
-        gap: (r) => humanGap(r, 12_000),
-        next(r, ts) {
-          const before = ctx.size;
-          const added = ctx.grow(r);
-          const out = outputTokens(r, 300);
-          const tokens: Tokens = local
-            ? { input: before + added, output: out, cacheRead: 0, cacheWrite: 0, cacheWrite1h: 0, reasoning: 0 }
-            : { input: r.int(1, 600), output: out, cacheRead: before, cacheWrite: added, cacheWrite1h: 0, reasoning: 0 };
-          return { key: `msg_${tsHex(ts)}${r.base62(14)}`, tokens, model: model.raw };
-        },
-      };
+      return session(`ses_${tsHex(startTs)}${rng.base62(14)}`, working(12_000), (r, ts) => {
+        const before = ctx.size;
+        const added = ctx.grow(r);
+        const out = outputTokens(r, 300);
+        const tokens: Tokens = local
+          ? { input: before + added, output: out, cacheRead: 0, cacheWrite: 0, cacheWrite1h: 0, reasoning: 0 }
+          : { input: r.int(1, 600), output: out, cacheRead: before, cacheWrite: added, cacheWrite1h: 0, reasoning: 0 };
+        return { key: `msg_${tsHex(ts)}${r.base62(14)}`, tokens, model: model.raw };
+      });
     }
     case 'cline': {
       const ctx = new Context(rng, 180_000);
       const taskId = String(startTs);
-      return {
-        source,
-        id: taskId,
-        project,
-        model,
-        length,
-        gap: (r) => humanGap(r, 14_000),
-        next(r, ts) {
-          const before = ctx.size;
-          const added = ctx.grow(r);
-          return {
-            key: `${taskId}:${ts}`,
-            tokens: { input: r.int(2, 900), output: outputTokens(r, 350), cacheRead: before, cacheWrite: added, cacheWrite1h: 0, reasoning: 0 },
-            model: model.raw,
-          };
-        },
-      };
+      return session(taskId, working(14_000), (r, ts) => {
+        const before = ctx.size;
+        const added = ctx.grow(r);
+        return {
+          key: `${taskId}:${ts}`,
+          tokens: { input: r.int(2, 900), output: outputTokens(r, 350), cacheRead: before, cacheWrite: added, cacheWrite1h: 0, reasoning: 0 },
+          model: model.raw,
+        };
+      });
     }
     case 'copilot-cli': {
       const id = rng.uuid();
-      return {
-        source,
-        id,
-        project,
-        model,
-        length,
-        gap: (r) => r.between(600_000, 3_600_000), // segments end when the CLI is closed
-        next(r) {
-          const requests = r.int(5, 60);
-          const cacheRead = round(requests * r.between(20_000, 60_000));
-          const out = round(requests * r.logNormal(400, 0.6));
-          return {
-            key: `${id}:${r.uuid()}:${model.raw}`,
-            tokens: { input: round(requests * r.between(500, 4_000)), output: out, cacheRead, cacheWrite: round(cacheRead * r.between(0.02, 0.08)), cacheWrite1h: 0, reasoning: round(out * r.between(0, 0.3)) },
-            model: model.raw,
-          };
-        },
-      };
+      // One row per session segment: segments end when the CLI is closed.
+      return session(id, (r) => r.between(600_000, 3_600_000), (r) => {
+        const requests = r.int(5, 60);
+        const cacheRead = round(requests * r.between(20_000, 60_000));
+        const out = round(requests * r.logNormal(400, 0.6));
+        return {
+          key: `${id}:${r.uuid()}:${model.raw}`,
+          tokens: { input: round(requests * r.between(500, 4_000)), output: out, cacheRead, cacheWrite: round(cacheRead * r.between(0.02, 0.08)), cacheWrite1h: 0, reasoning: round(out * r.between(0, 0.3)) },
+          model: model.raw,
+        };
+      });
     }
   }
 }
