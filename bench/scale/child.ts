@@ -33,10 +33,14 @@ function io(): { writeBytes: number; wchar: number } {
   return { writeBytes: field('write_bytes'), wchar: field('wchar') };
 }
 
-async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+/** Wall time, and CPU time of the whole process (less disturbed by other work on the machine). */
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; cpuMs: number; value: T }> {
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const value = await fn();
-  return { ms: performance.now() - t0, value };
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, value };
 }
 
 async function load(a: HistoryOptions & { dbFile: string }) {
@@ -76,7 +80,11 @@ async function probe(a: ProbeArgs) {
     dashboard30d: { ...ALL_TIME, range: { preset: '30d' }, granularity: 'day' },
   };
   const samples: Record<string, number[]> = {};
-  const add = (k: string, ms: number) => (samples[k] ??= []).push(ms);
+  const cpuSamples: Record<string, number[]> = {};
+  const add = (k: string, t: { ms: number; cpuMs: number }) => {
+    (samples[k] ??= []).push(t.ms);
+    (cpuSamples[k] ??= []).push(t.cpuMs);
+  };
 
   const opened = await timed(() => engine.open(a.dbFile));
   const first = await timed(() => engine.dashboard(ALL_TIME, a.tz, a.now));
@@ -90,15 +98,15 @@ async function probe(a: ProbeArgs) {
   };
   let total = 0;
   for (let rep = 0; rep < a.reps; rep++) {
-    for (const [k, v] of Object.entries(views)) add(k, (await timed(() => engine.dashboard(v, a.tz, a.now))).ms);
+    for (const [k, v] of Object.entries(views)) add(k, await timed(() => engine.dashboard(v, a.tz, a.now)));
     const newest = await timed(() => engine.page(ALL_TIME, NEWEST, 0, PAGE_ROWS, a.tz, a.now));
     total = newest.value.total;
-    add('pageNewest', newest.ms);
-    add('pageCostliest', (await timed(() => engine.page(ALL_TIME, COSTLIEST, 0, PAGE_ROWS, a.tz, a.now))).ms);
+    add('pageNewest', newest);
+    add('pageCostliest', await timed(() => engine.page(ALL_TIME, COSTLIEST, 0, PAGE_ROWS, a.tz, a.now)));
     const half = await timed(() => engine.page(ALL_TIME, NEWEST, Math.floor(total / 2), PAGE_ROWS, a.tz, a.now));
     if (!half.value.rows.length) throw new Error(`the page halfway down (offset ${Math.floor(total / 2)} of ${total}) is empty`);
-    add('pageHalfway', half.ms);
-    add('filterOptions', (await timed(() => engine.filterOptions())).ms);
+    add('pageHalfway', half);
+    add('filterOptions', await timed(() => engine.filterOptions()));
   }
 
   const adds: { cpuMs: number; wallMs: number; writeBytes: number; wchar: number }[] = [];
@@ -119,8 +127,10 @@ async function probe(a: ProbeArgs) {
   answer({
     openMs: opened.ms,
     firstDashboardMs: first.ms,
+    openFirstDashboardCpuMs: opened.cpuMs + first.cpuMs,
     firstFilterOptionsMs: options.ms,
     samples,
+    cpuSamples,
     adds,
     addsStored: afterAdds.total,
     rowsInView: total,

@@ -160,7 +160,7 @@ for (const size of sizes) {
   for (const engine of engines) {
     const { dir, meta } = stores[engine.name];
     results[size] ??= {};
-    results[size][engine.name] = { store: path.relative(REPO, dir), load: meta, dbBytes: dirBytes(dir), samples: { load: [meta.wallS * 1000] }, probes: [] };
+    results[size][engine.name] = { store: path.relative(REPO, dir), load: meta, dbBytes: dirBytes(dir), samples: { load: [meta.wallS * 1000] }, cpuSamples: {}, probes: [] };
   }
   // Runs alternate between the engines, first one first then the other, so that drift in the
   // machine's load and the order of the processes affect both alike.
@@ -181,6 +181,8 @@ for (const size of sizes) {
           const s = res.samples;
           const push = (k, ...v) => (s[k] ??= []).push(...v);
           for (const [k, v] of Object.entries(p.samples)) push(k, ...v);
+          for (const [k, v] of Object.entries(p.cpuSamples)) (res.cpuSamples[k] ??= []).push(...v);
+          (res.cpuSamples.openFirstDashboard ??= []).push(p.openFirstDashboardCpuMs);
           push('openFirstDashboard', p.openMs + p.firstDashboardMs);
           push('addCpu', ...p.adds.map((a) => a.cpuMs));
           push('addWall', ...p.adds.map((a) => a.wallMs));
@@ -202,6 +204,7 @@ for (const size of sizes) {
     const res = results[size][engine.name];
     res.samples.bytesPerRequest = [res.dbBytes / truth.requests];
     res.figures = Object.fromEntries(FIGURES.filter((f) => res.samples[f.key]?.length).map((f) => [f.key, summarize(res.samples[f.key], f.stat)]));
+    res.cpuFigures = Object.fromEntries(Object.entries(res.cpuSamples).map(([k, v]) => [k, summarize(v)]));
   }
 }
 
@@ -282,6 +285,14 @@ for (const size of sizes) {
     rows.push(row);
   }
   out(table(rows));
+  // Wall times on a shared machine swing with its load; CPU time much less.
+  const cpuRows = [['CPU time of the same steps (user + system)', ...names, ...(names.length === 2 ? ['current/baseline'] : [])]];
+  for (const f of FIGURES) {
+    const cells = names.map((n) => results[size][n].cpuFigures[f.key]);
+    if (cells.some((c) => !c)) continue;
+    cpuRows.push([f.label, ...cells.map((c) => withSpread(c, 'ms')), ...(names.length === 2 ? [`${(cells[1].value / cells[0].value).toFixed(2)}×`] : [])]);
+  }
+  out(table(cpuRows));
   const loads = names.map((n) => `${n} ${(results[size][n].load.wallS).toFixed(1)} s${results[size][n].load.cached ? ' (cached store)' : ''}`);
   out(`  database: ${names.map((n) => `${n} ${bytes(results[size][n].dbBytes)}`).join(', ')}; load of the store: ${loads.join(', ')}`);
 }
