@@ -166,6 +166,23 @@ async function count(a: { dbFile: string; tz: string; now: number }) {
   answer({ rows: all.totals.messages, live });
 }
 
+/** A VS Code glob (`**`, `*`, `{a,b}`) as a regular expression over '/'-separated relative paths. */
+function globRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === '*' && glob[i + 1] === '*') {
+      re += glob[i + 2] === '/' ? '(?:.*/)?' : '.*';
+      i += glob[i + 2] === '/' ? 2 : 1;
+    } else if (c === '*') re += '[^/]*';
+    else if (c === '{') re += '(?:';
+    else if (c === '}') re += ')';
+    else if (c === ',') re += '|';
+    else re += c.replace(/[.+?^$()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
 /**
  * A window's engine during the trickle: the adapter's service (the real worker and timers), an
  * import 250 ms after the last change under a watched root (sourceWatcher.ts's debounce), a
@@ -200,19 +217,28 @@ async function serve(a: { dbFile: string; home: string; tz: string }) {
   const engine = createEngine();
   service = await engine.startService({ dbFile: a.dbFile, home: a.home, onDataChanged: refreshBadge, log: (m) => log(`[engine ${process.pid}] ${m}`) });
   const s = service;
-  const importNow = (reason: string) => {
+  const importNow = (reason: string, files?: string[]) => {
     stats.imports++;
-    return s.importNow(reason).catch((e: Error) => log(`import failed: ${e.message}`));
+    return s.importNow(reason, files).catch((e: Error) => log(`import failed: ${e.message}`));
   };
   await importNow('startup');
   let debounce: NodeJS.Timeout | undefined;
-  const watchers = (await s.watchRoots()).map((root) =>
-    fs.watch(root, { recursive: true }, () => {
+  const changed = new Set<string>();
+  // As VS Code's watcher with a RelativePattern: events of the files the glob matches.
+  const watchers = (await s.watchRoots()).map((spec) => {
+    const matches = globRegExp(spec.glob);
+    return fs.watch(spec.path, { recursive: /\/|\*\*/.test(spec.glob) }, (_event, name) => {
+      if (!name || !matches.test(String(name).split(path.sep).join('/'))) return;
       stats.events++;
+      changed.add(path.join(spec.path, String(name)));
       clearTimeout(debounce);
-      debounce = setTimeout(() => void importNow('file changed'), 250);
-    }),
-  );
+      debounce = setTimeout(() => {
+        const files = [...changed];
+        changed.clear();
+        void importNow('file changed', files);
+      }, 250);
+    });
+  });
   const rescan = setInterval(() => void importNow('periodic rescan'), 60_000);
   refreshBadge();
   process.on('message', async (m: { type: string; now?: number }) => {

@@ -65,9 +65,10 @@ export interface ServiceOptions {
 }
 
 export interface RunningService extends Queries {
-  importNow(reason: string): Promise<void>;
-  /** The folders (or files) the extension would watch. */
-  watchRoots(): Promise<string[]>;
+  /** `files`: what the file watcher saw change (an engine may read just those). */
+  importNow(reason: string, files?: string[]): Promise<void>;
+  /** What the extension would watch: folders, each with the glob of the files in it that matter. */
+  watchRoots(): Promise<{ path: string; glob: string }[]>;
   /** The status bar badge's query (today, all projects). */
   badge(tz: string, now: number): Promise<unknown>;
   /** Saves now what is unsaved. */

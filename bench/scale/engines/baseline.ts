@@ -44,7 +44,8 @@ async function startService(opts: ServiceOptions): Promise<RunningService> {
     importNow: async (reason) => {
       await client.call('importNow', { reason });
     },
-    watchRoots: async () => (await client.call('watchRoots', {})).map((r) => r.path),
+    // This engine watched whole folders, and imported everything on any change.
+    watchRoots: async () => (await client.call('watchRoots', {})).map((r) => ({ path: r.path, glob: '**/*' })),
     badge: (tz, now) => client.call('badge', { period: 'today', projects: [], timeZone: tz, now }),
     dashboard: (view, tz, now) => client.call('dashboard', { view, timeZone: tz, now }),
     page: (view, sort, offset, limit, tz, now) => client.call('page', { view, timeZone: tz, now, sort, offset, limit }),

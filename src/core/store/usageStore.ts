@@ -558,7 +558,10 @@ export class UsageStore {
         this.bulkBase = this.catalogStamp;
         this.uncommitted = true;
       }
-      return this.applyEntry(entry, 'memory');
+      const result = await this.applyEntry(entry, 'memory');
+      // On disk before it resolves: a large durable write is folded at once.
+      if (opts.durable && !(await this.finishWrites())) throw new Error('Another window replaced the usage store during this write; try again');
+      return result;
     }
     return this.withLock(async (lock) => {
       await this.catchUp();
