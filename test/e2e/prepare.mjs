@@ -1,9 +1,9 @@
 // What both e2e runners need: the suite and fixture bundles, and a run folder with fixture
 // logs, a workspace and quiet VS Code user settings (and, for the trust run, a cloned repository
 // opened with workspace trust on).
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -85,4 +85,23 @@ export function prepareRun() {
 export function prepareTrustRun() {
   const { writeTrustFixtures } = require(path.join(OUT, 'fixtures.js'));
   return prepare('ai-usage-e2e-trust-', writeTrustFixtures, 'trust', { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' });
+}
+
+/**
+ * The scale run's folder: the same fixture logs, and in the extension's globalStorage a copy of
+ * the million-request store (test/support/millionStore.ts builds it once per generator version).
+ */
+export function prepareScaleRun(log = console.log) {
+  log('the million-request store: building it if it is not cached');
+  const dbFile = execFileSync(process.execPath, ['-r', require.resolve('tsx/cjs'), path.join(repo, 'test', 'support', 'millionStore.ts')], {
+    cwd: repo,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
+  const { writeFixtures } = require(path.join(OUT, 'fixtures.js'));
+  const r = prepare('ai-usage-e2e-scale-', writeFixtures, 'scale', {});
+  const storage = path.join(r.p.userDataDir, 'User', 'globalStorage', 'ai-usage-dashboard.ai-usage-dashboard');
+  mkdirSync(storage, { recursive: true });
+  cpSync(path.dirname(dbFile), storage, { recursive: true, filter: (src) => !/(complete|\.locks)$/.test(src) });
+  return r;
 }

@@ -13,6 +13,8 @@
 // 5. A second code-server, with workspace trust on, opens a cloned repository holding hostile
 //    Aider files in Restricted Mode; phase "trust" checks nothing of it is read, trusts the
 //    folder through the workbench's Workspace Trust editor, and checks both files are read.
+// 6. A third, whose globalStorage holds a store of a million requests: phase "scale" times the
+//    dashboard's first paint, filter changes and a scroll to the middle, and a live update.
 // Each code-server listens on 127.0.0.1 behind a random password, as `npm start`'s does.
 // Prints `N passed, N failed` and exits non-zero on any failure.
 import { spawn } from 'node:child_process';
@@ -23,7 +25,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import util from 'node:util';
-import { buildE2E, OUT, prepareRun, prepareTrustRun } from './prepare.mjs';
+import { buildE2E, OUT, prepareRun, prepareScaleRun, prepareTrustRun } from './prepare.mjs';
 import { CODE_SERVER_CONFIG, codeServerCommand, passwordProtectedServer } from '../../scripts/startCommands.mjs';
 import { CODE_SERVER, NODE24_BIN, isSetUp, setup } from './setup.mjs';
 
@@ -112,6 +114,12 @@ function workbenchUrl(port, folder) {
 
 const webview = (page) => page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
 
+/** The dashboard's own frame (two iframes down), to run code and read its clock there. */
+async function webviewFrame(page) {
+  const outer = await (await page.locator('iframe.webview.ready').elementHandle({ timeout: 20_000 })).contentFrame();
+  return (await (await outer.locator('#active-frame').elementHandle({ timeout: 20_000 })).contentFrame());
+}
+
 async function badgeItem(page) {
   const item = page.locator('.statusbar-item', { has: page.locator('[aria-label^="AI usage"]') }).first();
   if (await item.count()) return item;
@@ -143,6 +151,54 @@ function bridgeActions(page, state) {
         return (await l.count()) ? (await l.first().innerText()).trim() : null;
       };
       return { rendered: true, cost: await text('metric-cost'), messages: await text('metric-messages'), tokens: await text('metric-tokens'), range: await text('range-label') };
+    },
+    /** A filter change in the dashboard, timed in the webview's clock until the cost card shows the new total. */
+    async timedFilter({ step }) {
+      const f = webview(page);
+      const frame = await webviewFrame(page);
+      const cost = () => frame.evaluate(() => document.querySelector('[data-testid="metric-cost"]')?.textContent ?? '');
+      const before = await cost();
+      const start = await frame.evaluate(() => performance.now());
+      if (step === 'allProjects') {
+        await f.getByRole('button', { name: /^Projects:/ }).click();
+        await f.getByRole('dialog', { name: 'Projects' }).getByRole('button', { name: 'All projects' }).click();
+      } else if (step === 'allTime') {
+        await f.locator('vscode-single-select').click();
+        await f.getByRole('option', { name: 'All time' }).click();
+      } else if (step === 'oneSource') {
+        await f.getByRole('button', { name: /^Sources:/ }).click();
+        await f.getByRole('dialog', { name: 'Sources' }).getByRole('checkbox', { name: /Codex/ }).first().check();
+      } else if (step === 'allSources') {
+        await f.getByRole('button', { name: /^Sources:/ }).click();
+        await f.getByRole('dialog', { name: 'Sources' }).getByRole('button', { name: 'All sources' }).click();
+      } else throw new Error(`unknown step ${step}`);
+      const end = await frame.waitForFunction(
+        (b) => {
+          const t = document.querySelector('[data-testid="metric-cost"]')?.textContent;
+          return t && t !== b ? performance.now() : false;
+        },
+        before,
+        { polling: 'raf', timeout: 20_000 },
+      );
+      const ms = (await end.jsonValue()) - start;
+      await page.keyboard.press('Escape');
+      return { ms, before, after: await cost() };
+    },
+    /** Scrolls the request table to its middle, timed until rows there show their data. */
+    async timedScrollMiddle() {
+      const frame = await webviewFrame(page);
+      await frame.locator('#urow-0.grid-row:not(.skeleton-row)').waitFor({ timeout: 20_000 });
+      const total = Number(await frame.locator('.grid').getAttribute('aria-rowcount')) - 2;
+      const row = Math.floor(total / 2);
+      const start = await frame.evaluate(() => performance.now());
+      await frame.locator('.grid').evaluate((el) => (el.scrollTop = (el.scrollHeight - el.clientHeight) / 2));
+      const end = await frame.waitForFunction(
+        (target) =>
+          [...document.querySelectorAll('.grid-window .grid-row:not(.skeleton-row)')].some((r) => Math.abs(Number(r.id.slice(5)) - target) < 40 && r.textContent.trim()) ? performance.now() : false,
+        row,
+        { polling: 'raf', timeout: 20_000 },
+      );
+      return { ms: (await end.jsonValue()) - start, row, total };
     },
     async clickGranularity({ label }) {
       await webview(page).locator('[aria-label="Chart granularity"] button', { hasText: label }).click({ timeout: 10_000 });
@@ -391,6 +447,11 @@ async function main() {
     () => {
       const r = prepareTrustRun();
       return { ...r, folder: r.p.clonedRepo, workspaceTrust: true, phases: ['trust'] };
+    },
+    // A store of a million requests: the dashboard's speed, and live updates, at a heavy user's size.
+    () => {
+      const r = prepareScaleRun(log);
+      return { ...r, folder: r.p.workspace, workspaceTrust: false, phases: ['scale'] };
     },
   ];
   try {

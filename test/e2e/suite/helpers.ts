@@ -22,12 +22,12 @@ export function report(...args: unknown[]): void {
   console.log(hasBridge() ? text.split('\n').map((l) => `[e2e] ${l}`).join('\n') : text);
 }
 
-export type Phase = 'main' | 'restore' | 'trust';
+export type Phase = 'main' | 'restore' | 'trust' | 'scale';
 
 export function phase(): Phase {
   try {
     const p = fs.readFileSync(path.join(RUN_DIR, 'phase'), 'utf8').trim();
-    return p === 'restore' || p === 'trust' ? p : 'main';
+    return p === 'restore' || p === 'trust' || p === 'scale' ? p : 'main';
   } catch {
     return 'main';
   }

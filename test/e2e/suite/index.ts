@@ -1,8 +1,8 @@
 // The end-to-end suite's entry, in @vscode/test-electron's format: `run()` is called inside the
 // extension host (code-server here, desktop VS Code via runDesktop.mjs) and resolves when mocha
 // is done, rejecting if any test failed. Which tests run depends on the phase the runner set:
-// "main" (first load), "restore" (after the window reload) or "trust" (a workbench of its own,
-// with workspace trust on).
+// "main" (first load), "restore" (after the window reload), "trust" (a workbench of its own,
+// with workspace trust on) or "scale" (a workbench whose store holds a million requests).
 import Mocha from 'mocha';
 import { phase, report } from './helpers';
 
@@ -15,6 +15,7 @@ export function run(): Promise<void> {
   const current = phase();
   if (current === 'restore') require('./restore.test');
   else if (current === 'trust') require('./trust.test');
+  else if (current === 'scale') require('./scale.test');
   else require('./main.test');
   return new Promise((resolve, reject) => {
     mocha.run((failures) => {
