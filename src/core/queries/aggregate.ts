@@ -130,6 +130,7 @@ export function aggregate(cat: Catalog, f: ResolvedFilter, tz?: string): Agg {
 
 /** Row counts only (the table's total): no bounds needed. */
 export function rowCount(cat: Catalog, f: ResolvedFilter): number {
+  if (!f.none && f.fromSlot === null && f.toSlot === null && !f.projects && !f.models && !f.sources && !f.branches) return cat.rowCount();
   const src = rollupSource(cat, f);
   return Number(cat.all(`SELECT COALESCE(SUM(r.rows), 0) FROM ${src.table} r ${src.where.sql}`, src.where.params)[0][0]);
 }

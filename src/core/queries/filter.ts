@@ -103,7 +103,7 @@ export function rollupWhere(f: ResolvedFilter, range?: { from: number | null; to
 }
 
 /** WHERE over one month's rows, for slots [from, to) within the filter. */
-export function partWhere(f: ResolvedFilter, part: Partition, range?: { from: number | null; to: number | null }): Where {
+export function partWhere(f: ResolvedFilter, part: Pick<Partition, 'base'>, range?: { from: number | null; to: number | null }): Where {
   const parts = dimClauses(f, '');
   const params: SqlValue[] = [];
   const from = maxBound(f.fromSlot, range?.from ?? null);

@@ -8,7 +8,9 @@
 import type { SqlValue } from 'sql.js';
 import type { UsageStore } from '../store/usageStore';
 import type { Catalog } from '../store/catalog';
-import { PART_SELECT, partRowOf, type Month, type Partition, type PartRow } from '../store/partition';
+import { monthStart, PART_SELECT, partRowOf, type Month, type Partition, type PartRow } from '../store/partition';
+import { TOP_ROWS } from '../store/catalog';
+import { SLOT_MS } from '../time/zoneSql';
 import { rowCount } from './aggregate';
 import { monthsIn, partWhere, resolveFilter, rollupSource, rollupWhere, type ResolvedFilter } from './filter';
 import { DimNames } from './tableRows';
@@ -25,11 +27,16 @@ interface Group {
   count: number;
 }
 
-const DIM_SORTS: Partial<Record<SortColumn, { column: 'project' | 'model' | 'source' | 'branch'; name: string; join: string }>> = {
-  project: { column: 'project', name: 'd.path', join: 'JOIN projects d ON d.id = r.project' },
-  model: { column: 'model', name: 'd.model', join: 'JOIN models d ON d.id = r.model' },
-  source: { column: 'source', name: 'd.name', join: 'JOIN sources d ON d.id = r.source' },
-  branch: { column: 'branch', name: "COALESCE(d.name, '')", join: 'LEFT JOIN branches d ON d.id = r.branch' },
+type DimList = 'projects' | 'models' | 'sources' | 'branches';
+
+/** The UTC start (ms) of a kept row's month, in SQL, from the `month` column (months since 1970). */
+const MONTH_START_SQL = "CAST(strftime('%s', printf('%04d-%02d-01', month / 12, month % 12 + 1)) AS INTEGER) * 1000";
+
+const DIM_SORTS: Partial<Record<SortColumn, { column: string; list: DimList; name: string; join: string }>> = {
+  project: { column: 'project', list: 'projects', name: 'd.path', join: 'JOIN projects d ON d.id = r.project' },
+  model: { column: 'model', list: 'models', name: 'd.model', join: 'JOIN models d ON d.id = r.model' },
+  source: { column: 'source', list: 'sources', name: 'd.name', join: 'JOIN sources d ON d.id = r.source' },
+  branch: { column: 'branch', list: 'branches', name: "COALESCE(d.name, '')", join: 'LEFT JOIN branches d ON d.id = r.branch' },
 };
 
 /** Sorted by a value: the expression each month orders by. */
@@ -54,8 +61,7 @@ function groupsOf(cat: Catalog, f: ResolvedFilter, sort: SortColumn, dir: Dir, t
   }
   const names = [...byName.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   if (dir === 'desc') names.reverse();
-  const key = `${dim.column}s` as 'projects' | 'models' | 'sources' | 'branches';
-  return names.map((n) => ({ filter: { ...f, [key]: byName.get(n)!.ids }, count: byName.get(n)!.count }));
+  return names.map((n) => ({ filter: { ...f, [dim.list]: byName.get(n)!.ids }, count: byName.get(n)!.count }));
 }
 
 /** Rows of one group in time order, `skip` rows in, at most `n`. */
@@ -157,7 +163,62 @@ function compareBy(expr: string, dir: Dir): (a: Found, b: Found) => number {
 /** Up to this deep, each month's best rows are taken at once; deeper, the months are merged as a stream (bounded memory). */
 const TOP_K_DEPTH = 5000;
 
+/**
+ * Most expensive first, near the top: the catalog keeps each month's TOP_ROWS most expensive rows,
+ * so a month whose kept rows include enough that match (or all of its matching rows) is read from
+ * there; only the others are loaded. Undefined when the page is deeper than the kept rows.
+ */
+async function topCostSlice(store: UsageStore, f: ResolvedFilter, offset: number, limit: number): Promise<Found[] | undefined> {
+  const need = offset + limit;
+  if (need > TOP_ROWS) return undefined;
+  const cat = store.catalog;
+  const months = monthsIn(store.monthsWithRows(), f.fromSlot, f.toSlot);
+  // The filter's time bounds, as each kept row's own month start plus t: per month, so one query covers them all.
+  const dims = partWhere({ ...f, fromSlot: null, toSlot: null }, { base: 0 });
+  const time: string[] = [];
+  const params: SqlValue[] = [...dims.params];
+  if (f.fromSlot !== null) {
+    time.push(`(t + ${MONTH_START_SQL}) >= ?`);
+    params.push(f.fromSlot * SLOT_MS);
+  }
+  if (f.toSlot !== null) {
+    time.push(`(t + ${MONTH_START_SQL}) < ?`);
+    params.push(f.toSlot * SLOT_MS);
+  }
+  const where = [dims.sql.replace(/^WHERE /, ''), ...time].filter(Boolean).join(' AND ') || '1';
+  const keptPerMonth = new Map(cat.all(`SELECT month, count(*) FROM top_cost WHERE ${where} GROUP BY month`, params).map((r) => [Number(r[0]), Number(r[1])]));
+  // A month answers from its kept rows when they hold enough matches, or all of its matches.
+  const complete: Month[] = [];
+  const load: Month[] = [];
+  for (const m of months) {
+    const kept = keptPerMonth.get(m) ?? 0;
+    const firstSlot = monthStart(m) / SLOT_MS;
+    const lastSlot = monthStart(m + 1) / SLOT_MS;
+    const inMonth = { ...f, fromSlot: Math.max(f.fromSlot ?? firstSlot, firstSlot), toSlot: Math.min(f.toSlot ?? lastSlot, lastSlot) };
+    if (kept >= need || kept === rowCount(cat, inMonth)) complete.push(m);
+    else load.push(m);
+  }
+  const all: Found[] = [];
+  if (complete.length) {
+    for (const v of cat.all(`SELECT month, ${PART_SELECT} FROM top_cost WHERE month IN (${complete.join(',')}) AND ${where} ORDER BY cost DESC, id DESC LIMIT ?`, [...params, need])) {
+      all.push({ part: { base: monthStart(Number(v[0])) } as Partition, row: partRowOf(v.slice(1)) });
+    }
+  }
+  for (const m of load) {
+    await store.withMonths([m], ([part]) => {
+      if (!part) return;
+      const pw = partWhere(f, part);
+      for (const v of part.all(`SELECT ${PART_SELECT} FROM usage ${pw.sql} ORDER BY cost DESC, id DESC LIMIT ?`, [...pw.params, need])) all.push({ part, row: partRowOf(v) });
+    });
+  }
+  return all.sort(compareBy('cost', 'desc')).slice(offset, need);
+}
+
 async function valueSlice(store: UsageStore, f: ResolvedFilter, expr: string, dir: Dir, offset: number, limit: number): Promise<Found[]> {
+  if (expr === 'cost' && dir === 'desc') {
+    const top = await topCostSlice(store, f, offset, limit);
+    if (top) return top;
+  }
   if (offset + limit > TOP_K_DEPTH) {
     const out: Found[] = [];
     let skip = offset;

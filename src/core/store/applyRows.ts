@@ -141,9 +141,9 @@ function improve(r: StoredRow, found: PartRow, p: Partition, month: Month, catal
     catalog.count(rollupOf(found, p.base), -1);
     const target = month === p.month ? p : parts.get(month, true)!;
     const row = partRow({ ...r, flags: isCopy ? r.flags : r.flags & ~FLAG_COPY }, catalog, target.base);
-    if (target === p) p.replace(row);
+    if (target === p) p.replace(row, found);
     else {
-      p.delete(found.id);
+      p.delete(found);
       target.insert(row);
     }
     catalog.count(rollupOf(row, target.base), 1);
@@ -166,7 +166,7 @@ function registerOriginal(alias: bigint, p: Partition, catalog: Catalog, parts: 
     const q = parts.get(m, false);
     if (!q) continue;
     for (const copy of q.copiesOf(alias)) {
-      q.delete(copy.id);
+      q.delete(copy);
       const rollup = rollupOf(copy, q.base);
       catalog.count(rollup, -1);
       catalog.tombstone(copy.id, rollup.slot);
@@ -184,7 +184,7 @@ export function deleteRows(ids: readonly [id: bigint, month: Month][], catalog: 
     const p = parts.get(month, false);
     const row = p?.find(id);
     if (!p || !row) continue;
-    p.delete(id);
+    p.delete(row);
     const rollup = rollupOf(row, p.base);
     catalog.count(rollup, -1);
     catalog.tombstone(id, rollup.slot);

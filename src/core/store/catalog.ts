@@ -3,7 +3,7 @@
 // source runs, the list of month files, and the change log team sync reads.
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import type { FileCursor, SourceId } from '../model';
-import { monthOf, monthStart, type Month } from './partition';
+import { monthOf, monthStart, PART_COLUMNS, valuesOf, type Month, type PartRow } from './partition';
 import { CATALOG_SCHEMA, createCatalogSchema, tune, userVersion } from './schema';
 import { ZoneClock } from '../time/zoneClock';
 import { localBucketSql, localDay, SLOT_MS, SLOTS_PER_DAY } from '../time/zoneSql';
@@ -51,6 +51,9 @@ const DELTA_FIELDS = ROLLUP_SUMS.length;
 type Delta = number[];
 
 export class NewerSchemaError extends Error {}
+
+/** Rows kept per month in top_cost: the first pages of the table sorted by cost, most expensive first. */
+export const TOP_ROWS = 1000;
 
 /** Zones with day rollups besides UTC (a window, the CLI and a second window may each use another). */
 const MAX_ZONES = 3;
@@ -138,6 +141,7 @@ export class Catalog {
   rollback(): void {
     this.db.run('ROLLBACK');
     this.copyAliases = undefined;
+    this.floors.clear();
     this.dimIds.clear(); // may name rows the rollback removed
     this.deltas.clear();
     this.touchedSlots.clear();
@@ -442,13 +446,38 @@ export class Catalog {
       FROM rollup GROUP BY 2, 3, 4, 5, 6`);
     this.db.run('DELETE FROM partitions WHERE month = ?', [month]);
     this.db.run('DELETE FROM copies WHERE month = ?', [month]);
+    this.db.run('DELETE FROM top_cost WHERE month = ?', [month]);
     this.copyAliases = undefined;
+    this.floors.delete(month);
     for (const [table, column] of [['sources', 'source'], ['projects', 'project'], ['models', 'model']]) {
       this.db.run(`UPDATE ${table} SET rows = COALESCE((SELECT SUM(rows) FROM rollup WHERE ${column} = ${table}.id), 0),
         requests = COALESCE((SELECT SUM(requests) FROM rollup WHERE ${column} = ${table}.id), 0),
         cost = COALESCE((SELECT SUM(cost) FROM rollup WHERE ${column} = ${table}.id), 0)`);
     }
     for (let slot = from; slot < to; slot++) this.touchedSlots.add(slot);
+  }
+
+  // ---- each month's most expensive rows ---------------------------------------------------
+
+  /** The cost a row needs to be among its month's kept top rows (-1: fewer than TOP_ROWS kept, any cost does). */
+  private floors = new Map<Month, number>();
+
+  topFloor(month: Month): number {
+    let f = this.floors.get(month);
+    if (f === undefined) {
+      const [n, min] = this.one('SELECT count(*), MIN(cost) FROM top_cost WHERE month = ?', [month])!;
+      f = Number(n) < TOP_ROWS ? -1 : Number(min);
+      this.floors.set(month, f);
+    }
+    return f;
+  }
+
+  /** Replaces a month's kept top rows. */
+  setTopRows(month: Month, rows: PartRow[]): void {
+    this.db.run('DELETE FROM top_cost WHERE month = ?', [month]);
+    const ins = this.stmt(`INSERT INTO top_cost (month, ${PART_COLUMNS}) VALUES (?, ${PART_COLUMNS.split(',').map(() => '?').join(',')})`);
+    for (const r of rows) ins.run([month, ...valuesOf(r)]);
+    this.floors.set(month, rows.length < TOP_ROWS ? -1 : Math.min(...rows.map((r) => r.cost)));
   }
 
   // ---- where copies live ------------------------------------------------------------------

@@ -72,7 +72,8 @@ export function partRowOf(v: SqlValue[]): PartRow {
   };
 }
 
-function valuesOf(r: PartRow): SqlValue[] {
+/** A row's values in PART_COLUMNS order (ids as BigInt, so nothing of 64 bits is rounded). */
+export function valuesOf(r: PartRow): SqlValue[] {
   return [
     r.id,
     r.t,
@@ -102,6 +103,8 @@ export class Partition {
   readonly base: number;
   /** Changed since it was loaded from (or last written to) `file`. */
   dirty = false;
+  /** The highest cost among rows added, changed or removed since the catalog's copy of this month's most expensive rows was refreshed. */
+  costTouched = -1;
   /** Inside a write that is waiting for its journal append: must not be closed. */
   inTransaction = false;
   /** Rows inserted or moved since loaded: random-order inserts leave pages part-full. */
@@ -173,6 +176,7 @@ export class Partition {
 
   insert(r: PartRow): void {
     this.inserts++;
+    this.touchCost(r.cost);
     this.stmt(`INSERT INTO usage (${PART_COLUMNS}) VALUES (${PART_COLUMNS.split(',').map(() => '?').join(',')})`).run(valuesOf(r));
     this.dirty = true;
   }
@@ -182,12 +186,14 @@ export class Partition {
     this.stmt(`INSERT OR IGNORE INTO usage (${PART_COLUMNS}) VALUES (${PART_COLUMNS.split(',').map(() => '?').join(',')})`).run(valuesOf(r));
     if (this.database.getRowsModified() === 0) return false;
     this.inserts++;
+    this.touchCost(r.cost);
     this.dirty = true;
     return true;
   }
 
-  /** Replaces the row with the same id. */
-  replace(r: PartRow): void {
+  /** Replaces the row with the same id (`old`: the row it replaces, whose cost may leave the top rows). */
+  replace(r: PartRow, old?: PartRow): void {
+    this.touchCost(Math.max(r.cost, old?.cost ?? -1));
     this.stmt(`INSERT OR REPLACE INTO usage (${PART_COLUMNS}) VALUES (${PART_COLUMNS.split(',').map(() => '?').join(',')})`).run(valuesOf(r));
     this.dirty = true;
   }
@@ -197,9 +203,19 @@ export class Partition {
     this.dirty = true;
   }
 
-  delete(id: bigint): void {
-    this.stmt('DELETE FROM usage WHERE id = ?').run([id]);
+  delete(row: PartRow): void {
+    this.touchCost(row.cost);
+    this.stmt('DELETE FROM usage WHERE id = ?').run([row.id]);
     this.dirty = true;
+  }
+
+  private touchCost(cost: number): void {
+    if (cost > this.costTouched) this.costTouched = cost;
+  }
+
+  /** The `k` most expensive rows, as the catalog keeps them (see Catalog.topRows). */
+  topRows(k: number): PartRow[] {
+    return this.all(`SELECT ${PART_SELECT} FROM usage ORDER BY cost DESC, id DESC LIMIT ${Math.trunc(k)}`).map(partRowOf);
   }
 
   hasOriginal(alias: bigint): boolean {

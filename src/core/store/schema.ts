@@ -49,6 +49,18 @@ const CATALOG_DDL = `
     PRIMARY KEY (zone, day, project, model, source, branch)
   ) WITHOUT ROWID;
   INSERT INTO zones (id, name, used) VALUES (1, 'UTC', 0);
+  -- Each month's most expensive requests (copies of their rows), so the table sorted by cost
+  -- starts without loading every month.
+  CREATE TABLE top_cost (
+    month INTEGER NOT NULL,
+    id INTEGER NOT NULL, t INTEGER NOT NULL,
+    project INTEGER NOT NULL, model INTEGER NOT NULL, session INTEGER NOT NULL, source INTEGER NOT NULL, branch INTEGER NOT NULL,
+    input INTEGER NOT NULL, output INTEGER NOT NULL, cache_read INTEGER NOT NULL, cache_write INTEGER NOT NULL,
+    cache_write_1h INTEGER NOT NULL, reasoning INTEGER NOT NULL, requests INTEGER NOT NULL,
+    cost INTEGER NOT NULL, reported INTEGER, flags INTEGER NOT NULL, alias INTEGER,
+    PRIMARY KEY (month, id)
+  ) WITHOUT ROWID;
+  CREATE INDEX top_cost_order ON top_cost (month, cost DESC, id DESC);
   CREATE TABLE partitions (month INTEGER PRIMARY KEY, file TEXT NOT NULL, rows INTEGER NOT NULL, bytes INTEGER NOT NULL);
   -- Where replayed copies live (rare), so the original, whenever it arrives, finds and replaces them.
   CREATE TABLE copies (alias INTEGER NOT NULL, month INTEGER NOT NULL, PRIMARY KEY (alias, month)) WITHOUT ROWID;

@@ -13,12 +13,12 @@
 // - Kill at any moment: the catalog on disk and the journal records it names are always whole;
 //   a torn journal record is rejected by its checksum, a half-written file is a temp file no
 //   catalog names (removed later).
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { SqlJsStatic } from 'sql.js';
 import type { CostSource, FileCursor, PricedRecord, SourceId, UsageRecord } from '../model';
 import { applyRows, deleteRows, monthsFor, rollupOf, type Applied, type PartitionAccess } from './applyRows';
-import { Catalog, NewerSchemaError, type FileStats, type SourceRunInfo } from './catalog';
+import { Catalog, NewerSchemaError, TOP_ROWS, type FileStats, type SourceRunInfo } from './catalog';
 import { appendRecords, createJournal, readJournal } from './journal';
 import { acquireLock, type HeldLock } from './lock';
 import { isSchema1, readSchema1 } from './migrateV1';
@@ -111,9 +111,14 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/**
+ * A store file's bytes, or undefined when it is missing. Synchronous on purpose: the store runs
+ * in the CLI or the engine's worker thread, and a month file from the page cache reads in a few
+ * milliseconds, where a thread-pool round trip each made a cold table page mostly waiting.
+ */
 async function readIfExists(file: string): Promise<Buffer | undefined> {
   try {
-    return await fs.readFile(file);
+    return readFileSync(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new Error(`Cannot read the usage database ${file}: ${message(e)}`);
@@ -137,7 +142,7 @@ interface LoadedMonth {
 export class UsageStore {
   /** Problems met while opening or syncing (e.g. a corrupt file moved aside), in plain words for the user. */
   readonly warnings: string[] = [];
-  private cat: Catalog;
+  private cat!: Catalog;
   private readonly loaded = new Map<Month, LoadedMonth>();
   private catalogStamp: Stamp | undefined;
   private journal = { id: '', ino: 0, offset: 0 };
@@ -160,10 +165,10 @@ export class UsageStore {
   private constructor(
     private readonly SQL: SqlJsStatic,
     readonly paths: StorePaths | undefined,
-    catalog: Catalog,
+    catalog: Catalog | undefined,
     opts: StoreOptions,
   ) {
-    this.cat = catalog;
+    if (catalog) this.cat = catalog;
     this.opts = {
       foldBytes: opts.foldBytes ?? FOLD_BYTES,
       bulkRows: opts.bulkRows ?? BULK_ROWS,
@@ -196,7 +201,7 @@ export class UsageStore {
     } catch (e) {
       throw new Error(`Cannot open the usage database folder ${paths.dir}: ${message(e)}`);
     }
-    const store = new UsageStore(SQL, paths, Catalog.create(SQL), opts);
+    const store = new UsageStore(SQL, paths, undefined, opts);
     await removeStaleTemps([paths.dir, paths.months], 10 * 60_000);
     await store.load(true);
     return store;
@@ -255,7 +260,7 @@ export class UsageStore {
         await this.moveAside(paths.catalog, e);
         continue;
       }
-      this.cat.close();
+      this.cat?.close();
       this.cat = catalog;
       this.catalogStamp = stamp;
       const read = await readJournal<Entry>(paths.journal);
@@ -273,7 +278,7 @@ export class UsageStore {
     const paths = this.paths!;
     return this.withLock(async (lock) => {
       if (await stampOf(paths.catalog)) return true;
-      this.cat.close();
+      this.cat?.close();
       this.cat = Catalog.create(this.SQL);
       this.initFresh();
       await this.commitFold(lock, 1);
@@ -307,7 +312,7 @@ export class UsageStore {
       const old = readSchema1(this.SQL, bytes);
       try {
         this.closeMonths();
-        this.cat.close();
+        this.cat?.close();
         this.cat = Catalog.create(this.SQL);
         this.initFresh();
         const keep = ['created_at', 'price_fingerprint', 'reset_at'].filter((k) => old.meta[k] !== undefined);
@@ -512,6 +517,7 @@ export class UsageStore {
       for (const run of c.runs) this.cat.setSourceRun(run);
       for (const [k, v] of Object.entries(c.meta)) this.cat.setMeta(k, v);
       if (mode !== 'memory') await mode();
+      this.refreshTopRows(touched);
     } catch (err) {
       this.cat.rollback();
       for (const p of touched) {
@@ -530,6 +536,15 @@ export class UsageStore {
       p.inTransaction = false;
     }
     return result;
+  }
+
+  /** Months whose changes reached their most expensive rows: the catalog's copy of those is renewed (with the write). */
+  private refreshTopRows(parts: Iterable<Partition>): void {
+    for (const p of parts) {
+      if (p.costTouched < 0) continue;
+      if (p.costTouched >= this.cat.topFloor(p.month)) this.cat.setTopRows(p.month, p.topRows(TOP_ROWS));
+      p.costTouched = -1;
+    }
   }
 
   private entryOf(w: StoreWrite): Entry {
@@ -801,10 +816,11 @@ export class UsageStore {
               if (cost === row.cost && flags === row.flags) continue;
               this.cat.count(rollupOf(row, part.base), -1);
               const next = { ...row, cost, flags };
-              part.replace(next);
+              part.replace(next, row);
               this.cat.count(rollupOf(next, part.base), 1);
               changed++;
             }
+            this.refreshTopRows([part]);
             this.cat.commit();
             part.db.run('COMMIT');
           } catch (e) {
