@@ -36,7 +36,9 @@ export interface ConnectOptions {
 export async function clientConfig(url: string, opts: ConnectOptions = {}): Promise<ClientConfig> {
   const shown = redactUrl(url);
   if (!/^postgres(ql)?:\/\//i.test(url.trim())) {
-    throw new TeamConnectionError(`not a PostgreSQL connection string: "${shown}" (expected postgres://user:password@host:5432/database)`, false);
+    // Something without a scheme may be a pasted password: never echo it.
+    const what = /^[a-z][a-z0-9+.-]*:\/\//i.test(url.trim()) ? `: "${shown}"` : '';
+    throw new TeamConnectionError(`not a PostgreSQL connection string${what} (expected postgres://user:password@host:5432/database)`, false);
   }
   let parsed: URL;
   try {
