@@ -5,7 +5,7 @@
 import type { QueryResultRow } from 'pg';
 import type { CostSource, SourceId } from '../model';
 import { filterOfView, resolveRange } from '../queries/dashboard';
-import { periodMapper, SLOT_MS } from '../queries/time';
+import { periodOf, SLOT_MS, type Period } from '../queries/time';
 import type { DashboardData, FilterOptions, GroupRow, PeriodModelCost, SeriesPoint, Sums, TableRow, Totals, ViewQuery } from '../queries/types';
 
 /** A pg Client or Pool. */
@@ -138,16 +138,24 @@ export async function teamDashboard(db: Queryable, scope: TeamScope, view: TeamV
   const range = resolveRange(view.range, now, tz);
   const bounds = filterOfView(view, range);
   const w = whereOf(scope, view, { from: bounds.from, to: bounds.to }, 'rollup');
-  // One pass over the rollup, by slot and model, feeds totals, both charts and the model shares.
-  const slotsQuery = db.query<SumsRow & { slot: number; model: string }>(
-    `SELECT (extract(epoch FROM u.slot) * 1000)::float8 AS slot, u.model, ${SUMS} FROM ai_usage.usage_15m u ${w.sql} GROUP BY u.slot, u.model`,
+  // One pass over the rollup feeds totals, both charts and the model shares. PostgreSQL folds the
+  // 15-minute slots into local periods (its IANA zone data; `AT TIME ZONE`), so a year of slots
+  // comes back as a few hundred rows; each period's key and start come from its first slot through
+  // the local dashboard's own periodOf.
+  w.params.push(view.granularity, tz);
+  const g = `$${w.params.length - 1}`;
+  const zone = `$${w.params.length}`;
+  const periodsQuery = db.query<SumsRow & { local: string; model: string; first: number; last: number }>(
+    `SELECT to_char(date_trunc(${g}, u.slot AT TIME ZONE ${zone}), 'YYYY-MM-DD HH24') AS local, u.model, ${SUMS},
+       (extract(epoch FROM min(u.slot)) * 1000)::float8 AS first, (extract(epoch FROM max(u.slot)) * 1000)::float8 AS last
+     FROM ai_usage.usage_15m u ${w.sql} GROUP BY 1, 2`,
     w.params,
   );
   const previousQuery =
     range.from !== null && range.to !== null ? totalsIn(db, scope, view, { from: range.from - (range.to - range.from), to: range.from }) : Promise.resolve(null);
-  const [{ rows }, previousTotals] = await Promise.all([slotsQuery, previousQuery]);
+  const [{ rows }, previousTotals] = await Promise.all([periodsQuery, previousQuery]);
 
-  const toPeriod = periodMapper(view.granularity, tz);
+  const periodOfLocal = new Map<string, Period>();
   const total = zero();
   const points = new Map<string, SeriesPoint>();
   const costs = new Map<string, PeriodModelCost>();
@@ -156,9 +164,14 @@ export async function teamDashboard(db: Queryable, scope: TeamScope, view: TeamV
   let lastSlot = -Infinity;
   for (const r of rows) {
     addInto(total, r);
-    firstSlot = Math.min(firstSlot, r.slot);
-    lastSlot = Math.max(lastSlot, r.slot);
-    const period = toPeriod(r.slot);
+    firstSlot = Math.min(firstSlot, r.first);
+    lastSlot = Math.max(lastSlot, r.last);
+    let period = periodOfLocal.get(r.local);
+    if (!period) {
+      // An instant inside the period gives its key and start exactly as the local dashboard's fold does.
+      period = periodOf(r.first, view.granularity, tz);
+      periodOfLocal.set(r.local, period);
+    }
     let point = points.get(period.key);
     if (!point) {
       point = { key: period.key, start: period.start, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, totalTokens: 0, cost: 0, messages: 0, tokensSent: 0, tokensReceived: 0 };
@@ -183,11 +196,11 @@ export async function teamDashboard(db: Queryable, scope: TeamScope, view: TeamV
     c.messages += s.messages;
     let m = models.get(r.model);
     if (!m) {
-      m = { sums: zero(), lastSlot: r.slot };
+      m = { sums: zero(), lastSlot: r.last };
       models.set(r.model, m);
     }
     addInto(m.sums, r);
-    m.lastSlot = Math.max(m.lastSlot, r.slot);
+    m.lastSlot = Math.max(m.lastSlot, r.last);
   }
   const series = [...points.values()].sort((a, b) => a.start - b.start);
   for (const p of series) {

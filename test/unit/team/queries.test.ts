@@ -66,6 +66,7 @@ describe('team queries (real PostgreSQL)', function () {
     { tz: 'Asia/Kathmandu', range: { from: '2026-10-29', to: '2026-11-03' }, granularity: 'hour' }, // +05:45
     { tz: 'America/St_Johns', range: { from: '2026-10-30', to: '2026-11-05' }, granularity: 'day' }, // -02:30 → -03:30 on Nov 1
     { tz: 'Europe/Paris', range: { preset: 'lastMonth' }, granularity: 'week' },
+    { tz: 'America/New_York', range: { from: '2026-10-31', to: '2026-11-02' }, granularity: 'hour' }, // 01:00–02:00 twice on Nov 1
     { tz: 'Australia/Eucla', range: { preset: '30d' }, granularity: 'month' }, // +08:45
   ];
   for (const c of cases) {
