@@ -105,6 +105,11 @@ describe('team database security (real PostgreSQL)', function () {
     assert.equal(Number(rows), 350);
   });
 
+  it('the README prints exactly the grants this test runs', async () => {
+    const readme = await fs.readFile(path.join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+    assert.ok(readme.includes(`\`\`\`sql\n${MEMBER_ROLE_SQL}\n\`\`\``), 'README has MEMBER_ROLE_SQL verbatim');
+  });
+
   it('a role without the grants gets a message that says what to ask for', async () => {
     const owner = await freshDatabase();
     await syncToTeam(new InMemoryChangeLog(), { url: owner, identity: { user: 'owner', machine: 'server', projects: 'path' } });
