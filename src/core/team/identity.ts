@@ -4,7 +4,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as os from 'node:os';
-import type { CostSource, SourceId } from '../model';
 import type { SyncRow } from './changeSource';
 import type { RepositoryResolver } from './repository';
 
@@ -23,28 +22,11 @@ export interface TeamIdentity {
   projects: ProjectPrivacy;
 }
 
-/** The row as it leaves the machine. */
-export interface SharedRow {
+/** The row as it leaves the machine: the local row's fields, its id as `rowId`, plus where it came from. */
+export interface SharedRow extends Omit<SyncRow, 'id'> {
   rowId: string;
-  ts: number;
   machine: string;
-  source: SourceId;
   repository: string;
-  project: string;
-  model: string;
-  modelRaw: string;
-  sessionId: string;
-  branch: string;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  cacheWrite1hTokens: number;
-  reasoningTokens: number;
-  requests: number;
-  cost: number;
-  costSource: CostSource;
-  approximate: boolean;
 }
 
 /** A short, stable one-way id: `h:` + 16 hex digits of SHA-256. */

@@ -157,8 +157,8 @@ export async function teamDashboard(db: Queryable, scope: TeamScope, view: TeamV
 
   const periodOfLocal = new Map<string, Period>();
   const total = zero();
-  const points = new Map<string, SeriesPoint>();
-  const costs = new Map<string, PeriodModelCost>();
+  const points = new Map<string, { period: Period; sums: SumsRow }>();
+  const costs = new Map<string, { period: Period; model: string; sums: SumsRow }>();
   const models = new Map<string, { sums: SumsRow; lastSlot: number }>();
   let firstSlot = Infinity;
   let lastSlot = -Infinity;
@@ -172,41 +172,28 @@ export async function teamDashboard(db: Queryable, scope: TeamScope, view: TeamV
       period = periodOf(r.first, view.granularity, tz);
       periodOfLocal.set(r.local, period);
     }
-    let point = points.get(period.key);
-    if (!point) {
-      point = { key: period.key, start: period.start, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, totalTokens: 0, cost: 0, messages: 0, tokensSent: 0, tokensReceived: 0 };
-      points.set(period.key, point);
-    }
-    const s = sumsOf(r);
-    point.inputTokens += s.inputTokens;
-    point.outputTokens += s.outputTokens;
-    point.cacheReadTokens += s.cacheReadTokens;
-    point.cacheWriteTokens += s.cacheWriteTokens;
-    point.totalTokens += s.totalTokens;
-    point.cost += s.cost;
-    point.messages += s.messages;
+    const point = points.get(period.key) ?? { period, sums: zero() };
+    points.set(period.key, point);
+    addInto(point.sums, r);
     const ck = `${period.key}\0${r.model}`;
-    let c = costs.get(ck);
-    if (!c) {
-      c = { key: period.key, start: period.start, model: r.model, cost: 0, totalTokens: 0, messages: 0 };
-      costs.set(ck, c);
-    }
-    c.cost += s.cost;
-    c.totalTokens += s.totalTokens;
-    c.messages += s.messages;
-    let m = models.get(r.model);
-    if (!m) {
-      m = { sums: zero(), lastSlot: r.last };
-      models.set(r.model, m);
-    }
+    const c = costs.get(ck) ?? { period, model: r.model, sums: zero() };
+    costs.set(ck, c);
+    addInto(c.sums, r);
+    const m = models.get(r.model) ?? { sums: zero(), lastSlot: r.last };
+    models.set(r.model, m);
     addInto(m.sums, r);
     m.lastSlot = Math.max(m.lastSlot, r.last);
   }
-  const series = [...points.values()].sort((a, b) => a.start - b.start);
-  for (const p of series) {
-    p.tokensSent = p.inputTokens + p.cacheReadTokens + p.cacheWriteTokens;
-    p.tokensReceived = p.outputTokens;
-  }
+  const series = [...points.values()]
+    .map(({ period, sums }): SeriesPoint => {
+      const s = sumsOf(sums);
+      return { key: period.key, start: period.start, ...s, tokensSent: s.inputTokens + s.cacheReadTokens + s.cacheWriteTokens, tokensReceived: s.outputTokens };
+    })
+    .sort((a, b) => a.start - b.start);
+  const costByModel = [...costs.values()].map(({ period, model, sums }): PeriodModelCost => {
+    const s = sumsOf(sums);
+    return { key: period.key, start: period.start, model, cost: s.cost, totalTokens: s.totalTokens, messages: s.messages };
+  });
   const [firstTs, lastTs] = rows.length
     ? await Promise.all([edgeTs(db, scope, view, firstSlot, 'min'), edgeTs(db, scope, view, lastSlot, 'max')])
     : [null, null];
@@ -214,7 +201,7 @@ export async function teamDashboard(db: Queryable, scope: TeamScope, view: TeamV
     totals: totalsOf(total, firstTs, lastTs),
     previousTotals,
     series,
-    costByModel: [...costs.values()].sort((a, b) => a.start - b.start || b.cost - a.cost || a.model.localeCompare(b.model)),
+    costByModel: costByModel.sort((a, b) => a.start - b.start || b.cost - a.cost || a.model.localeCompare(b.model)),
     models: [...models.entries()]
       .map(([key, m]): GroupRow => ({ key, ...sumsOf(m.sums), unpricedMessages: m.sums.unpriced, lastTs: m.lastSlot }))
       .sort((a, b) => b.cost - a.cost || b.messages - a.messages || a.key.localeCompare(b.key)),
