@@ -6,6 +6,7 @@
 //
 //   npm run bench:team                                   # 50 users × 1,000,000 requests = 50M rows
 //   npm run bench:team -- --users 50 --per-user 100000   # scaled down (5M rows)
+//   … --keep                                             # leave the server running for psql
 //
 // The history is written with server-side SQL (generate_series) straight into the raw table, the
 // row keys and the rollup, the same rows the sync would write, because pushing 50M rows through
@@ -30,6 +31,8 @@ function arg(name: string, fallback: number): number {
 const USERS = arg('users', 50);
 const PER_USER = arg('per-user', 1_000_000);
 const RUNS = arg('runs', 7);
+/** Leave the server running afterwards (its URL is printed) to explore the data with psql. */
+const KEEP = process.argv.includes('--keep');
 const WORK_SLOTS_PER_DAY = 32; // 09:00–17:00
 const WORKDAYS = 260; // one year of weekdays
 const START = Date.UTC(2025, 11, 1); // a Monday
@@ -188,7 +191,8 @@ async function main(): Promise<void> {
     console.log(`Saved to ${path.join(out, 'results.json')}`);
   } finally {
     await db.end().catch(() => undefined);
-    await cluster.destroy();
+    if (KEEP) console.log(`Kept: psql '${url}'  (stop: npx tsx test/support/pgCluster.ts stop ${cluster.dataDir})`);
+    else await cluster.destroy();
   }
 }
 
