@@ -84,6 +84,17 @@ describe('team sync (real PostgreSQL)', function () {
     assert.deepEqual(await query(url, 'SELECT version FROM ai_usage.schema_version'), [{ version: 1 }]);
   });
 
+  it('refuses a schema written by a newer version instead of writing into it', async () => {
+    const url = await freshDatabase();
+    await syncToTeam(new InMemoryChangeLog(), options(url, ALICE_LAPTOP));
+    await query(url, 'INSERT INTO ai_usage.schema_version (version) VALUES (99)');
+    const log = new InMemoryChangeLog();
+    log.upsert(generateRows(5, { prefix: 'z' }));
+    await assert.rejects(syncToTeam(log, options(url, ALICE_LAPTOP)), /schema version 99, newer than this version understands \(1\): update the extension or CLI/);
+    const [{ n }] = await query<{ n: string }>(url, 'SELECT count(*) AS n FROM ai_usage.requests');
+    assert.equal(Number(n), 0);
+  });
+
   it('syncs incrementally in batches, creates month partitions on demand, and sends nothing twice', async () => {
     const url = await freshDatabase();
     const log = new InMemoryChangeLog();
