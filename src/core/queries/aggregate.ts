@@ -146,6 +146,9 @@ const GROUP_KEYS: Record<Exclude<GroupBy, 'session'>, { key: string; join: strin
   branch: { key: "COALESCE(d.name, '')", join: 'LEFT JOIN branches d ON d.id = r.branch' },
 };
 
+/** Group rows' order: most expensive first, then most messages, then by key. */
+export const byCost = (a: GroupRow, b: GroupRow): number => b.cost - a.cost || b.messages - a.messages || a.key.localeCompare(b.key);
+
 export function groupRowOf(key: string, a: Agg): GroupRow {
   return { key, ...sumsOf(a), unpricedMessages: a.unpriced, lastTs: a.maxSlot === null ? 0 : (a.maxSlot + 1) * SLOT_MS - 1 };
 }
@@ -158,7 +161,7 @@ export function groupBy(cat: Catalog, f: UsageFilter, by: Exclude<GroupBy, 'sess
   return cat
     .all(`SELECT ${g.key}, ${AGG_SQL}, ${last} FROM ${src.table} r ${g.join} ${src.where.sql} GROUP BY 1`, src.where.params)
     .map((v) => groupRowOf(String(v[0]), { ...aggAt(v, 1), maxSlot: v[12] === null ? null : Number(v[12]) }))
-    .sort((a, b) => b.cost - a.cost || b.messages - a.messages || a.key.localeCompare(b.key));
+    .sort(byCost);
 }
 
 // ---- local periods ------------------------------------------------------------------------
@@ -287,6 +290,21 @@ export function costByModelOf(rows: PeriodRow[], names: Map<number, string>): Pe
     e.messages += r.agg.requests;
   }
   return [...byKey.values()].sort((a, b) => a.start - b.start || b.cost - a.cost || a.model.localeCompare(b.model));
+}
+
+/** The total and the per-model rows (most expensive first) of period rows: the dashboard's one pass. */
+export function totalAndModels(rows: PeriodRow[], names: Map<number, string>): { total: Agg; models: GroupRow[] } {
+  const total = emptyAgg();
+  const byModel = new Map<string, Agg>();
+  for (const r of rows) {
+    addAgg(total, r.agg);
+    const name = names.get(r.model) ?? '';
+    let m = byModel.get(name);
+    if (!m) byModel.set(name, (m = emptyAgg()));
+    addAgg(m, r.agg);
+  }
+  const models = [...byModel].map(([name, agg]) => groupRowOf(name, agg)).sort(byCost);
+  return { total, models };
 }
 
 /** Sums per period in a time zone. */

@@ -1,10 +1,10 @@
 // Turns what the dashboard's filter bar says into a database filter, and answers the whole
 // dashboard (metrics, charts) in one call, so the webview never does arithmetic on dates.
 import type { Catalog } from '../store/catalog';
-import { addAgg, aggregate, costByModelOf, emptyAgg, groupRowOf, modelNames, periodRows, seriesOf, slotBounds, totalsOf } from './aggregate';
+import { aggregate, costByModelOf, modelNames, periodRows, seriesOf, slotBounds, totalAndModels, totalsOf, type PeriodRow } from './aggregate';
 import { resolveFilter } from './filter';
 import { endOfLocalDay, fromLocal, localTime, startOfLocalDay } from '../time/calendar';
-import type { DashboardData, GroupRow, RangeSpec, UsageFilter, ViewQuery } from './types';
+import type { DashboardData, RangeSpec, Totals, UsageFilter, ViewQuery } from './types';
 
 export interface ResolvedRange {
   /** UTC ms, inclusive; null = unbounded. */
@@ -102,22 +102,23 @@ export function dashboardData(cat: Catalog, view: ViewQuery, tz: string, now: nu
     const span = range.to - range.from;
     previousTotals = totalsOf(aggregate(cat, resolveFilter(cat, { ...filterOfView(view, range), from: range.from - span, to: range.from }), tz));
   }
-  const rows = periodRows(cat, filter, view.granularity, tz, true);
-  const names = modelNames(cat);
-  const total = emptyAgg();
-  const byModel = new Map<string, ReturnType<typeof emptyAgg>>();
-  for (const r of rows) {
-    addAgg(total, r.agg);
-    const name = names.get(r.model) ?? '';
-    let m = byModel.get(name);
-    if (!m) byModel.set(name, (m = emptyAgg()));
-    addAgg(m, r.agg);
-  }
-  const models: GroupRow[] = [...byModel]
-    .map(([name, agg]) => groupRowOf(name, agg))
-    .sort((a, b) => b.cost - a.cost || b.messages - a.messages || a.key.localeCompare(b.key));
-  if (total.rows) {
-    const b = slotBounds(cat, filter);
+  return dashboardFromPeriods(range, periodRows(cat, filter, view.granularity, tz, true), modelNames(cat), previousTotals, () => slotBounds(cat, filter));
+}
+
+/**
+ * The dashboard's answer from period rows grouped by model (this store's, or the team
+ * database's). `bounds` finds the first and last slot with usage when the rows do not carry them.
+ */
+export function dashboardFromPeriods(
+  range: ResolvedRange,
+  rows: PeriodRow[],
+  names: Map<number, string>,
+  previousTotals: Totals | null,
+  bounds?: () => { min: number | null; max: number | null },
+): DashboardData {
+  const { total, models } = totalAndModels(rows, names);
+  if (total.rows && bounds) {
+    const b = bounds();
     total.minSlot = b.min;
     total.maxSlot = b.max;
   }

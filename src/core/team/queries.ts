@@ -1,12 +1,16 @@
 // The dashboard's answers for the scopes "all my machines" and "team", from the team database.
 // Charts and totals read only the 15-minute rollup: every time zone in use has an offset that is
 // a multiple of 15 minutes, so folding slots into local hours, days, weeks and months is exact.
-// Only table pages (keyset-paged on an index) and the first/last instant touch raw rows.
+// Only table pages (keyset-paged on an index) touch raw rows.
 import type { QueryResultRow } from 'pg';
 import type { CostSource, SourceId } from '../model';
-import { filterOfView, resolveRange } from '../queries/dashboard';
-import { periodOf, SLOT_MS, type Period } from '../queries/time';
-import type { DashboardData, FilterOptions, GroupRow, PeriodModelCost, SeriesPoint, Sums, TableRow, Totals, ViewQuery } from '../queries/types';
+import { addAgg, byCost, groupRowOf, periodMapper, totalsOf, type Agg, type PeriodRow } from '../queries/aggregate';
+import { dashboardFromPeriods, filterOfView, resolveRange } from '../queries/dashboard';
+import type { DashboardData, FilterOptions, GroupRow, TableRow, ViewQuery } from '../queries/types';
+import { NANO } from '../store/storedRow';
+import { SLOT_MS } from '../time/calendar';
+import { ZoneClock } from '../time/zoneClock';
+import { localBucketSql, SLOTS_PER_DAY, SLOTS_PER_HOUR } from '../time/zoneSql';
 
 /** A pg Client or Pool. */
 export interface Queryable {
@@ -60,172 +64,112 @@ function whereOf(scope: TeamScope, view: Partial<TeamView>, range: Bounds, table
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
-/**
- * Rollup sums; `messages` counts stored rows, as the local dashboard does. Summed as float8:
- * sum(bigint) accumulates in numeric, several times slower and never in parallel; token totals
- * stay exact up to 2^53.
- */
-const SUMS = (
-  [
-    ['input', 'input'],
-    ['output', 'output'],
-    ['cache_read', 'cache_read'],
-    ['cache_write', 'cache_write'],
-    ['cost', 'cost'],
-    ['rows_count', 'messages'],
-    ['reasoning', 'reasoning'],
-    ['unpriced', 'unpriced'],
-    ['approximate', 'approximate'],
-    ['reported_cost', 'reported_cost'],
-    ['estimated_cost', 'estimated_cost'],
-  ] as const
-)
-  .map(([col, as]) => `COALESCE(sum(u.${col}::float8), 0) AS ${as}`)
-  .join(', ');
+/** A rollup row's 15-minute slot number (slots since 1970), as the local store numbers them. */
+const SLOT_NO = '(extract(epoch FROM u.slot)::bigint / 900)';
 
-interface SumsRow {
+/**
+ * Rollup sums in the local store's `Agg` shape (nano-USD, slot numbers), so the local dashboard's
+ * own fold (local periods, series, cost chart, totals, model rows) answers team scopes too.
+ * Summed as float8: sum(bigint) accumulates in numeric, several times slower and never in
+ * parallel; token totals stay exact up to 2^53.
+ */
+const AGG = `${[
+  ['rows_count', 'rows'],
+  ['requests', 'requests'],
+  ['input', 'input'],
+  ['output', 'output'],
+  ['cache_read', 'cache_read'],
+  ['cache_write', 'cache_write'],
+  ['reasoning', 'reasoning'],
+  ['cost', 'cost'],
+  ['reported_cost', 'reported'],
+  ['unpriced', 'unpriced'],
+  ['approximate', 'approximate'],
+]
+  .map(([col, as]) => `COALESCE(sum(u.${col}::float8), 0) AS ${as}`)
+  .join(', ')}, (extract(epoch FROM min(u.slot)) / 900)::float8 AS min_slot, (extract(epoch FROM max(u.slot)) / 900)::float8 AS max_slot`;
+
+interface AggRow {
+  rows: number;
+  requests: number;
   input: number;
   output: number;
   cache_read: number;
   cache_write: number;
-  cost: number;
-  messages: number;
   reasoning: number;
+  cost: number;
+  reported: number;
   unpriced: number;
   approximate: number;
-  reported_cost: number;
-  estimated_cost: number;
+  min_slot: number | null;
+  max_slot: number | null;
 }
 
-function sumsOf(r: SumsRow): Sums {
+function aggOf(r: AggRow): Agg {
   return {
-    inputTokens: r.input,
-    outputTokens: r.output,
-    cacheReadTokens: r.cache_read,
-    cacheWriteTokens: r.cache_write,
-    totalTokens: r.input + r.output + r.cache_read + r.cache_write,
-    cost: r.cost,
-    messages: r.messages,
+    rows: r.rows,
+    requests: r.requests,
+    input: r.input,
+    output: r.output,
+    cacheRead: r.cache_read,
+    cacheWrite: r.cache_write,
+    reasoning: r.reasoning,
+    cost: Math.round(r.cost * NANO),
+    reported: Math.round(r.reported * NANO),
+    unpriced: r.unpriced,
+    approximate: r.approximate,
+    minSlot: r.min_slot,
+    maxSlot: r.max_slot,
   };
 }
 
-function totalsOf(r: SumsRow, firstTs: number | null, lastTs: number | null): Totals {
-  const s = sumsOf(r);
-  return {
-    ...s,
-    tokensSent: s.inputTokens + s.cacheReadTokens + s.cacheWriteTokens,
-    tokensReceived: s.outputTokens,
-    reasoningTokens: r.reasoning,
-    unpricedMessages: r.unpriced,
-    approximateMessages: r.approximate,
-    reportedCost: r.reported_cost,
-    estimatedCost: r.estimated_cost,
-    firstTs,
-    lastTs,
-  };
-}
-
-function addInto(into: SumsRow, r: SumsRow): void {
-  for (const k of Object.keys(into) as (keyof SumsRow)[]) into[k] += r[k];
-}
-
-const zero = (): SumsRow => ({ input: 0, output: 0, cache_read: 0, cache_write: 0, cost: 0, messages: 0, reasoning: 0, unpriced: 0, approximate: 0, reported_cost: 0, estimated_cost: 0 });
-
-/** The exact first or last request time, looked up only inside the first or last non-empty slot. */
-async function edgeTs(db: Queryable, scope: TeamScope, view: Partial<TeamView>, slot: number, edge: 'min' | 'max'): Promise<number | null> {
-  const w = whereOf(scope, view, { from: slot, to: slot + SLOT_MS }, 'raw');
-  const { rows } = await db.query<{ t: number | null }>(`SELECT (extract(epoch FROM ${edge}(r.ts)) * 1000)::float8 AS t FROM ai_usage.requests r ${w.sql}`, w.params);
-  return rows[0]?.t === null || rows[0]?.t === undefined ? null : Math.round(rows[0].t);
-}
-
-async function totalsIn(db: Queryable, scope: TeamScope, view: Partial<TeamView>, range: Bounds): Promise<Totals> {
+async function teamAgg(db: Queryable, scope: TeamScope, view: Partial<TeamView>, range: Bounds): Promise<Agg> {
   const w = whereOf(scope, view, range, 'rollup');
-  const { rows } = await db.query<SumsRow & { first: number | null; last: number | null }>(
-    `SELECT ${SUMS}, (extract(epoch FROM min(u.slot)) * 1000)::float8 AS first, (extract(epoch FROM max(u.slot)) * 1000)::float8 AS last FROM ai_usage.usage_15m u ${w.sql}`,
-    w.params,
-  );
-  const r = rows[0];
-  const firstTs = r.first === null ? null : await edgeTs(db, scope, view, r.first, 'min');
-  const lastTs = r.last === null ? null : await edgeTs(db, scope, view, r.last, 'max');
-  return totalsOf(r, firstTs, lastTs);
+  const { rows } = await db.query<AggRow>(`SELECT ${AGG} FROM ai_usage.usage_15m u ${w.sql}`, w.params);
+  return aggOf(rows[0]);
 }
 
-/** Everything above the table, for one view, in a team scope (same shape as the local dashboard's). */
+/** Everything above the table, for one view, in a team scope: the local dashboard's answer, from the team rollup. */
 export async function teamDashboard(db: Queryable, scope: TeamScope, view: TeamView, tz: string, now: number): Promise<DashboardData> {
   const range = resolveRange(view.range, now, tz);
   const bounds = filterOfView(view, range);
-  const w = whereOf(scope, view, { from: bounds.from, to: bounds.to }, 'rollup');
-  // One pass over the rollup feeds totals, both charts and the model shares. PostgreSQL folds the
-  // 15-minute slots into local periods (its IANA zone data; `AT TIME ZONE`), so a year of slots
-  // comes back as a few hundred rows; each period's key and start come from its first slot through
-  // the local dashboard's own periodOf.
-  w.params.push(view.granularity, tz);
-  const g = `$${w.params.length - 1}`;
-  const zone = `$${w.params.length}`;
-  const periodsQuery = db.query<SumsRow & { local: string; model: string; first: number; last: number }>(
-    `SELECT to_char(date_trunc(${g}, u.slot AT TIME ZONE ${zone}), 'YYYY-MM-DD HH24') AS local, u.model, ${SUMS},
-       (extract(epoch FROM min(u.slot)) * 1000)::float8 AS first, (extract(epoch FROM max(u.slot)) * 1000)::float8 AS last
-     FROM ai_usage.usage_15m u ${w.sql} GROUP BY 1, 2`,
-    w.params,
-  );
   const previousQuery =
-    range.from !== null && range.to !== null ? totalsIn(db, scope, view, { from: range.from - (range.to - range.from), to: range.from }) : Promise.resolve(null);
-  const [{ rows }, previousTotals] = await Promise.all([periodsQuery, previousQuery]);
-
-  const periodOfLocal = new Map<string, Period>();
-  const total = zero();
-  const points = new Map<string, { period: Period; sums: SumsRow }>();
-  const costs = new Map<string, { period: Period; model: string; sums: SumsRow }>();
-  const models = new Map<string, { sums: SumsRow; lastSlot: number }>();
-  let firstSlot = Infinity;
-  let lastSlot = -Infinity;
-  for (const r of rows) {
-    addInto(total, r);
-    firstSlot = Math.min(firstSlot, r.first);
-    lastSlot = Math.max(lastSlot, r.last);
-    let period = periodOfLocal.get(r.local);
-    if (!period) {
-      // An instant inside the period gives its key and start exactly as the local dashboard's fold does.
-      period = periodOf(r.first, view.granularity, tz);
-      periodOfLocal.set(r.local, period);
+    range.from !== null && range.to !== null ? teamAgg(db, scope, view, { from: range.from - (range.to - range.from), to: range.from }) : Promise.resolve(null);
+  // The zone's offsets are needed only for the slots in range: the rollup's first and last slot are two index probes.
+  const { rows: ends } = await db.query<{ lo: number | null; hi: number | null }>(
+    `SELECT (extract(epoch FROM min(slot)) / 900)::float8 AS lo, (extract(epoch FROM max(slot)) / 900)::float8 AS hi FROM ai_usage.usage_15m`,
+  );
+  const from = Math.max(range.from === null ? -Infinity : range.from / SLOT_MS, ends[0].lo ?? Infinity);
+  const to = Math.min(range.to === null ? Infinity : range.to / SLOT_MS, (ends[0].hi ?? -Infinity) + 1);
+  const clock = ZoneClock.of(tz);
+  const toPeriod = periodMapper(clock, view.granularity);
+  const merged = new Map<string, PeriodRow>();
+  const names = new Map<number, string>();
+  const modelIds = new Map<string, number>();
+  if (from < to) {
+    // PostgreSQL groups the rollup straight into local hours or days (the zone's offsets as a CASE
+    // over slot ranges, the local store's own SQL); days fold into weeks and months here.
+    const w = whereOf(scope, view, bounds, 'rollup');
+    const bucket = localBucketSql(clock, SLOT_NO, from, to, view.granularity === 'hour' ? SLOTS_PER_HOUR : SLOTS_PER_DAY);
+    const { rows } = await db.query<AggRow & { bucket: number; model: string }>(
+      `SELECT (${bucket})::float8 AS bucket, u.model, ${AGG} FROM ai_usage.usage_15m u ${w.sql} GROUP BY 1, 2`,
+      w.params,
+    );
+    for (const r of rows) {
+      let model = modelIds.get(r.model);
+      if (model === undefined) {
+        modelIds.set(r.model, (model = modelIds.size));
+        names.set(model, r.model);
+      }
+      const period = toPeriod(r.bucket);
+      const k = `${period.key}\0${model}`;
+      const e = merged.get(k);
+      if (e) addAgg(e.agg, aggOf(r));
+      else merged.set(k, { period, model, agg: aggOf(r) });
     }
-    const point = points.get(period.key) ?? { period, sums: zero() };
-    points.set(period.key, point);
-    addInto(point.sums, r);
-    const ck = `${period.key}\0${r.model}`;
-    const c = costs.get(ck) ?? { period, model: r.model, sums: zero() };
-    costs.set(ck, c);
-    addInto(c.sums, r);
-    const m = models.get(r.model) ?? { sums: zero(), lastSlot: r.last };
-    models.set(r.model, m);
-    addInto(m.sums, r);
-    m.lastSlot = Math.max(m.lastSlot, r.last);
   }
-  const series = [...points.values()]
-    .map(({ period, sums }): SeriesPoint => {
-      const s = sumsOf(sums);
-      return { key: period.key, start: period.start, ...s, tokensSent: s.inputTokens + s.cacheReadTokens + s.cacheWriteTokens, tokensReceived: s.outputTokens };
-    })
-    .sort((a, b) => a.start - b.start);
-  const costByModel = [...costs.values()].map(({ period, model, sums }): PeriodModelCost => {
-    const s = sumsOf(sums);
-    return { key: period.key, start: period.start, model, cost: s.cost, totalTokens: s.totalTokens, messages: s.messages };
-  });
-  const [firstTs, lastTs] = rows.length
-    ? await Promise.all([edgeTs(db, scope, view, firstSlot, 'min'), edgeTs(db, scope, view, lastSlot, 'max')])
-    : [null, null];
-  return {
-    totals: totalsOf(total, firstTs, lastTs),
-    previousTotals,
-    series,
-    costByModel: costByModel.sort((a, b) => a.start - b.start || b.cost - a.cost || a.model.localeCompare(b.model)),
-    models: [...models.entries()]
-      .map(([key, m]): GroupRow => ({ key, ...sumsOf(m.sums), unpricedMessages: m.sums.unpriced, lastTs: m.lastSlot }))
-      .sort((a, b) => b.cost - a.cost || b.messages - a.messages || a.key.localeCompare(b.key)),
-    from: range.from,
-    to: range.to,
-    rangeLabel: range.label,
-  };
+  const previous = await previousQuery;
+  return dashboardFromPeriods(range, [...merged.values()], names, previous ? totalsOf(previous) : null);
 }
 
 const GROUP_COLUMN: Record<TeamGroupBy, string> = {
@@ -237,20 +181,13 @@ const GROUP_COLUMN: Record<TeamGroupBy, string> = {
   branch: 'u.branch',
 };
 
-/**
- * Sums per user, machine, project (repository), model, source or branch, most expensive first.
- * `lastTs` is the start of the group's last 15-minute slot.
- */
+/** Sums per user, machine, project (repository), model, source or branch, most expensive first; `lastTs` to the slot. */
 export async function teamBreakdown(db: Queryable, scope: TeamScope, view: TeamView, by: TeamGroupBy, tz: string, now: number): Promise<GroupRow[]> {
   const range = resolveRange(view.range, now, tz);
   const col = GROUP_COLUMN[by];
   const w = whereOf(scope, view, range, 'rollup');
-  const { rows } = await db.query<SumsRow & { key: string; last: number }>(
-    `SELECT ${col} AS key, ${SUMS}, (extract(epoch FROM max(u.slot)) * 1000)::float8 AS last FROM ai_usage.usage_15m u ${w.sql}
-     GROUP BY ${col} ORDER BY sum(u.cost) DESC, sum(u.rows_count) DESC, ${col}`,
-    w.params,
-  );
-  return rows.map((r) => ({ key: r.key, ...sumsOf(r), unpricedMessages: r.unpriced, lastTs: r.last }));
+  const { rows } = await db.query<AggRow & { key: string }>(`SELECT ${col} AS key, ${AGG} FROM ai_usage.usage_15m u ${w.sql} GROUP BY ${col}`, w.params);
+  return rows.map((r) => groupRowOf(r.key, aggOf(r))).sort(byCost);
 }
 
 export interface TeamFilterOptions extends FilterOptions {
@@ -277,7 +214,7 @@ export async function teamFilterOptions(db: Queryable, scope: TeamScope): Promis
     }
     return [...m.entries()];
   };
-  const byCost = (a: { cost: number }, b: { cost: number }) => b.cost - a.cost;
+  const costDesc = (a: { cost: number }, b: { cost: number }) => b.cost - a.cost;
   const firsts = rows.map((r) => r.first).filter((x): x is number => x !== null);
   const lasts = rows.map((r) => r.last).filter((x): x is number => x !== null);
   return {
@@ -286,16 +223,16 @@ export async function teamFilterOptions(db: Queryable, scope: TeamScope): Promis
       .sort((a, b) => a.path.localeCompare(b.path)),
     models: fold((r) => r.model)
       .map(([model, e]) => ({ model, messages: e.messages, cost: e.cost }))
-      .sort(byCost),
+      .sort(costDesc),
     sources: fold((r) => r.source)
       .map(([source, e]) => ({ source: source as SourceId, messages: e.messages }))
       .sort((a, b) => b.messages - a.messages),
     users: fold((r) => r.user_name)
       .map(([user, e]) => ({ user, messages: e.messages, cost: e.cost }))
-      .sort(byCost),
+      .sort(costDesc),
     machines: fold((r) => `${r.user_name}\0${r.machine}`)
       .map(([, e]) => ({ machine: e.row.machine, user: e.row.user_name, messages: e.messages, cost: e.cost }))
-      .sort(byCost),
+      .sort(costDesc),
     firstTs: firsts.length ? Math.min(...firsts) : null,
     lastTs: lasts.length ? Math.max(...lasts) + SLOT_MS : null,
   };
@@ -312,7 +249,6 @@ export interface TeamTableRow extends TableRow {
   user: string;
   machine: string;
   repository: string;
-  branch: string;
 }
 
 export interface TeamPage {
@@ -362,9 +298,10 @@ export async function teamPage(
     cost: number;
     cost_source: string;
     approximate: boolean;
+    requests: number;
   }>(
     `SELECT r.ts, r.user_name, r.machine, r.row_id::text AS row_id, r.source, r.repository, r.project, r.model, r.model_raw, r.session_id, r.branch,
-       r.input, r.output, r.cache_read, r.cache_write, r.reasoning, r.cost, r.cost_source, r.approximate
+       r.input, r.output, r.cache_read, r.cache_write, r.reasoning, r.cost, r.cost_source, r.approximate, r.requests
      FROM ai_usage.requests r ${sql}
      ORDER BY r.ts ${dir}, r.user_name ${dir}, r.row_id ${dir} LIMIT $${w.params.length}`,
     w.params,
@@ -396,6 +333,7 @@ export async function teamPage(
       cost: r.cost,
       costSource: r.cost_source as CostSource,
       approximate: r.approximate,
+      requests: r.requests,
     };
   });
   const last = out[out.length - 1];

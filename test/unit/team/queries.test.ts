@@ -56,7 +56,7 @@ describe('team queries (real PostgreSQL)', function () {
     db = new Client({ connectionString: url });
     await db.connect();
     local = await UsageStore.inMemory();
-    local.upsert([...alice, ...aliceDesk, ...bob].map(priced));
+    await local.write({ rows: [...alice, ...aliceDesk, ...bob].map(priced) });
   });
   after(async () => db?.end());
 
@@ -73,7 +73,7 @@ describe('team queries (real PostgreSQL)', function () {
     it(`team scope gives exactly the local dashboard’s answer: ${c.tz}, ${JSON.stringify(c.range)}, by ${c.granularity}`, async () => {
       const v = view({ range: c.range, granularity: c.granularity });
       const team = await teamDashboard(db, { kind: 'team' }, v, c.tz, now);
-      const mine = dashboardData(local.database, v, c.tz, now);
+      const mine = dashboardData(local.catalog, v, c.tz, now);
       assert.ok(team.totals.messages > 0, 'the range holds usage');
       assert.deepEqual(rounded(comparable(team)), rounded(comparable(mine)));
     });
@@ -82,7 +82,7 @@ describe('team queries (real PostgreSQL)', function () {
   it('filters by project (team scope: the synced project key), model and source as the local dashboard does', async () => {
     const v = view({ projects: ['/home/alice/app'], models: ['gpt-5', 'claude-sonnet-4-5'], sources: ['claude-code', 'gemini-cli', 'codex'], range: { from: '2026-10-29', to: '2026-11-10' } });
     const team = await teamDashboard(db, { kind: 'team' }, v, 'Europe/Paris', now);
-    const mine = dashboardData(local.database, v, 'Europe/Paris', now);
+    const mine = dashboardData(local.catalog, v, 'Europe/Paris', now);
     assert.ok(team.totals.messages > 0);
     assert.deepEqual(rounded(comparable(team)), rounded(comparable(mine)));
   });
