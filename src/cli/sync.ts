@@ -8,8 +8,10 @@ import { DEFAULT_RETRY, syncToTeam } from '../core/team/sync';
 import { formatInt } from '../core/format';
 import { parseArgs, UsageError, type FlagSpec } from './args';
 
-export const SYNC_HELP = `ai-usage sync [--postgres URL] [--init] [--user EMAIL] [--machine NAME]
+export const SYNC_HELP = `ai-usage sync [--db FILE] [--postgres URL] [--init] [--user EMAIL] [--machine NAME]
               [--projects repository|hash|path] [--ca FILE] [--retries N] [--json]
+
+  --db FILE       the local database whose usage is synced (as for the other commands)
 
   --postgres URL  the team database (default: $AI_USAGE_PG_URL), e.g.
                   postgres://me@db.example.com:5432/usage?sslmode=verify-full
@@ -23,6 +25,7 @@ export const SYNC_HELP = `ai-usage sync [--postgres URL] [--init] [--user EMAIL]
   --retries N     attempts when the database cannot be reached (default 6, with backoff)`;
 
 export const SYNC_FLAGS: Record<string, FlagSpec> = {
+  db: { value: true },
   postgres: { value: true },
   init: {},
   user: { value: true },
@@ -54,9 +57,9 @@ function databaseLabel(url: string): string {
 /**
  * Runs `ai-usage sync` with its arguments (after the word `sync`). Exit codes as the rest of the
  * CLI: 0 done, 2 bad arguments or configuration, 1 the database failed.
- * `openSource` opens the local history only when there is something to sync.
+ * `openSource` opens the local history (given the parsed flags, for `--db`) only when it syncs.
  */
-export async function runSyncCli(argv: string[], io: Io, openSource: () => Promise<ChangeSource>, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runSyncCli(argv: string[], io: Io, openSource: (flags: Map<string, string[]>) => Promise<ChangeSource>, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   try {
     const { positionals, flags } = parseArgs(argv, SYNC_FLAGS);
     if (flags.has('help')) {
@@ -93,7 +96,7 @@ export async function runSyncCli(argv: string[], io: Io, openSource: () => Promi
     } catch (e) {
       throw new UsageError(`${(e as Error).message} (--user EMAIL)`);
     }
-    const source = await openSource();
+    const source = await openSource(flags);
     const r = await syncToTeam(source, {
       url,
       caFile,

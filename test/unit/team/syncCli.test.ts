@@ -8,11 +8,13 @@ async function cli(argv: string[], log = new InMemoryChangeLog(), env: NodeJS.Pr
   const out: string[] = [];
   const err: string[] = [];
   let opened = 0;
-  const code = await runSyncCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t) }, async () => {
+  let db: string | undefined;
+  const code = await runSyncCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t) }, async (flags) => {
     opened++;
+    db = flags.get('db')?.[0];
     return log;
   }, env);
-  return { code, out: out.join('\n'), err: err.join('\n'), opened };
+  return { code, out: out.join('\n'), err: err.join('\n'), opened, db };
 }
 
 describe('ai-usage sync (CLI, real PostgreSQL)', function () {
@@ -28,8 +30,9 @@ describe('ai-usage sync (CLI, real PostgreSQL)', function () {
 
     const log = new InMemoryChangeLog();
     log.upsert(generateRows(1234, { prefix: 'cli' }));
-    const first = await cli(['--user', 'alice@example.com', '--machine', 'laptop', '--json'], log, { AI_USAGE_PG_URL: url });
+    const first = await cli(['--db', '/data/usage.db', '--user', 'alice@example.com', '--machine', 'laptop', '--json'], log, { AI_USAGE_PG_URL: url });
     assert.equal(first.code, 0, first.err);
+    assert.equal(first.db, '/data/usage.db', 'the local database is opened as --db says');
     const r = JSON.parse(first.out);
     assert.deepEqual([r.user, r.machine, r.rows, r.batches, r.deleted, r.epochChanged, r.retries], ['alice@example.com', 'laptop', 1234, 2, 0, false, 0]);
     const again = await cli(['--postgres', url, '--user', 'alice@example.com', '--machine', 'laptop'], log);
