@@ -29,6 +29,7 @@ Usage:
   ai-usage sources [--db FILE] [--json]
   ai-usage reprice [--db FILE] [--prices FILE] [--json]
   ai-usage prices update [--db FILE] [--prices FILE] [--url URL] [--json]
+  ai-usage sync    [--db FILE] [--postgres URL] [--init] [--json] …  (ai-usage sync --help)
 
 Options:
   --db FILE       the database (default: ${path.join(defaultDataDir(), 'usage.db')})
@@ -331,6 +332,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (!command || command === 'help' || command === '--help' || command === '-h') {
       io.out(HELP);
       return 0;
+    }
+    if (command === 'sync') {
+      // Loaded on use: the PostgreSQL client is not needed by any other command.
+      const { runSyncCli }: typeof import('./sync') = require('./sync');
+      const { StoreChangeFeed }: typeof import('../core/store/changeFeed') = require('../core/store/changeFeed');
+      return await runSyncCli(rest, io, async (flags) => new StoreChangeFeed(await openStore(flags)));
     }
     const spec = SPECS[command];
     if (!spec) throw new UsageError(`unknown command "${command}" (try: ai-usage help)`);

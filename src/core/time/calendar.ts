@@ -58,13 +58,27 @@ export function offsetMs(ts: number, tz: string): number {
   return asUtc - Math.floor(ts / 60000) * 60000;
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * The instant of a local wall-clock time (ms on a UTC-based calendar), given the zone's offset at
+ * any instant: the earlier one if it occurs twice, shifted forward if it is skipped. The offsets a
+ * day either side are the only ones a local time near a transition can have.
+ */
+export function instantOfLocal(local: number, offsetAt: (utc: number) => number): number {
+  const before = offsetAt(local - DAY_MS);
+  const after = offsetAt(local + DAY_MS);
+  let best: number | undefined;
+  for (const o of before === after ? [before] : [before, after]) {
+    const utc = local - o;
+    if (offsetAt(utc) === o && (best === undefined || utc < best)) best = utc;
+  }
+  return best ?? local - before;
+}
+
 /** The instant of a local wall-clock time in `tz` (the earlier one if it occurs twice; shifted forward if skipped). */
 export function fromLocal(year: number, month: number, day: number, hour: number, tz: string): number {
-  const guess = Date.UTC(year, month - 1, day, hour);
-  let ts = guess - offsetMs(guess, tz);
-  const second = guess - offsetMs(ts, tz);
-  if (second !== ts && localTime(second, tz).hour === hour) ts = Math.min(ts, second);
-  return ts;
+  return instantOfLocal(Date.UTC(year, month - 1, day, hour), (utc) => offsetMs(utc, tz));
 }
 
 /** Parses YYYY-MM-DD into its parts; throws a readable error otherwise. */

@@ -2,7 +2,7 @@
 // into local hours, days, weeks and months is arithmetic, not one Intl call each. Offsets come
 // from Intl once per day of each year in use; a change between two days is pinned to its
 // 15-minute slot by bisection (every zone in use changes offset on a 15-minute boundary).
-import { offsetMs } from './calendar';
+import { instantOfLocal, offsetMs } from './calendar';
 
 const DAY = 86_400_000;
 const SLOT = 15 * 60_000;
@@ -74,14 +74,7 @@ export class ZoneClock {
 
   /** The instant of a local wall-clock time: the earlier one if it occurs twice; shifted forward if skipped. */
   fromLocal(local: number): number {
-    const before = this.offsetAt(local - DAY);
-    const after = this.offsetAt(local + DAY);
-    let best: number | undefined;
-    for (const o of before === after ? [before] : [before, after]) {
-      const utc = local - o;
-      if (this.offsetAt(utc) === o && (best === undefined || utc < best)) best = utc;
-    }
-    return best ?? local - before;
+    return instantOfLocal(local, (utc) => this.offsetAt(utc));
   }
 
   /** Offsets in effect within [from, to), as (from which instant, offset) pairs: the first starts at `from`. */
