@@ -101,3 +101,50 @@ export interface FileCursor {
   /** Parser state as of `offset` (e.g. Codex running totals); JSON-serialisable. */
   state?: unknown;
 }
+
+/**
+ * A plan limit's state as a tool reported it (Codex `rate_limits`, Claude Code's statusLine input):
+ * one window of one bucket at one moment. The store keeps the newest per (source, limitId, window).
+ */
+export interface LimitObservation {
+  source: SourceId;
+  /** The bucket: Codex's `limit_id` (`codex` is the account-wide one), `claude` for a Claude plan. */
+  limitId: string;
+  /** The bucket's display name when the tool gives one (Codex `limit_name`, e.g. "GPT-5.3-Codex-Spark"). */
+  limitName?: string;
+  /** The window's key within its bucket: its length in minutes ("300", "10080"), else the slot the tool put it in. */
+  window: string;
+  /** The window's length in minutes (300 = 5 h, 10080 = 7 d), null when the tool does not say. */
+  windowMinutes: number | null;
+  /** 0–100 as reported (stored raw, clamped only for display). */
+  usedPercent: number;
+  /** When the window resets, UTC ms; null when unknown (old Codex logs). */
+  resetsAt: number | null;
+  /** When the tool reported it, UTC ms. */
+  observedAt: number;
+  /** The plan, when the tool says (Codex `plan_type`: plus, pro, team…). */
+  planType?: string;
+  /** Set when the tool said the limit was reached (Codex `rate_limit_reached_type`). */
+  reachedType?: string;
+}
+
+/**
+ * A request refused because a plan limit was reached (Claude Code's "usage limit reached" lines,
+ * Codex's `rate_limit_reached_type`). Hits with the same reset instant are one hit.
+ */
+export interface LimitHit {
+  source: SourceId;
+  /** When the tool logged it, UTC ms. */
+  ts: number;
+  /** When the limit resets, UTC ms; null when the log does not say. */
+  resetsAt: number | null;
+  /** session, weekly, opus, five_hour, generic, or the tool's own reason. */
+  kind: string;
+  /** The banner or reason as logged (for tooltips). */
+  text: string;
+}
+
+/** The key hits are stored under: one per reset instant (retries and parallel sessions repeat a hit). */
+export function limitHitKey(h: LimitHit): string {
+  return h.resetsAt !== null ? `reset:${h.resetsAt}` : `at:${h.ts}:${h.kind}`;
+}

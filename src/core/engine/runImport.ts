@@ -1,6 +1,6 @@
 // One import run: for every enabled source, find its files, read what is new in each, price
 // the records and store them with the file's new cursor. Bad files are reported, never fatal.
-import type { CostSource, PricedRecord, SourceId, UsageRecord } from '../model';
+import type { CostSource, LimitHit, LimitObservation, PricedRecord, SourceId, UsageRecord } from '../model';
 import { IMPORTERS } from '../importers/registry';
 import { overlapDeletes } from './overlaps';
 import { ParsePool, pendingBytes } from './parsePool';
@@ -119,11 +119,16 @@ async function importSource(
   // over: row ids are hashes, so inserts land all over the b-tree.)
   let rows: PricedRecord[] = [];
   let moved: CursorUpdate[] = [];
+  // Limit snapshots and hits travel with their file's cursor, like rows.
+  let limits: LimitObservation[] = [];
+  let hits: LimitHit[] = [];
   const flush = async () => {
     if (!rows.length && !moved.length) return;
-    const write = { rows, cursors: moved, epoch };
+    const write = { rows, cursors: moved, limits, hits, epoch };
     rows = [];
     moved = [];
+    limits = [];
+    hits = [];
     const r = await store.write(write);
     report.changedRows += r.changed;
     report.newRows += r.inserted;
@@ -147,12 +152,14 @@ async function importSource(
       if (code !== 'ENOENT') report.errors.push(`${file}: ${message(result)}`); // deleted between listing and reading: fine
       continue;
     }
-    if (result.bytesRead === 0 && result.records.length === 0) continue;
+    if (result.bytesRead === 0 && result.records.length === 0 && !result.limits?.length) continue;
     report.filesRead++;
     report.bytesRead += result.bytesRead;
     report.records += result.records.length;
     report.skipped += result.skipped;
     if (result.records.length) rows.push(...priceRecords(result.records, await getPricer()));
+    if (result.limits) limits.push(...result.limits);
+    if (result.hits) hits.push(...result.hits);
     moved.push({ source: importer.source, file, cursor: result.cursor, stats: { records: result.records.length, skipped: result.skipped, reread: result.reread } });
     if (rows.length >= FLUSH_RECORDS || moved.length >= FLUSH_FILES) await flush();
   }

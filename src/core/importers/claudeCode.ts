@@ -1,7 +1,10 @@
 // Claude Code: one JSONL transcript per session under `<config>/projects/<encoded-cwd>/`.
 // Every assistant line carries `message.usage`; see log-formats.md §1 for the pitfalls handled here.
 import { totalTokens, type UsageRecord } from '../model';
-import { readJsonlIncrement, type JsonlParser } from './incremental';
+import { claudeLimitHit } from './claudeLimitHits';
+import { isStatusLineSnapshot, readStatusLineSnapshot, STATUSLINE_FILE, statusLineDir } from './claudeStatusLine';
+import { normaliseBranch } from './gitBranch';
+import { readJsonlIncrement, type JsonlParser, type LineExtras } from './incremental';
 import { filesUnder, splitPathList } from './listing';
 import { expandHome, homeOf, pathApi } from './toolImportHelpers';
 import type { Importer, SourceContext } from './types';
@@ -31,15 +34,21 @@ export const claudeCodeImporter: Importer = {
     out.push(p.join(home, '.claude', 'projects'));
     out.push(p.join(ctx.env.XDG_CONFIG_HOME || p.join(home, '.config'), 'claude', 'projects'));
     for (const extra of ctx.extraPaths['claude-code'] ?? []) out.push(expandHome(ctx, extra));
+    // Last: where Connect Claude Code Limits saves the statusLine input (plan limits, no usage).
+    out.push(statusLineDir(ctx));
     return [...new Set(out)];
   },
 
   watch: (root) => [{ base: root, glob: '**/*.jsonl' }],
-  listFiles(roots: string[]): Promise<string[]> {
-    return filesUnder(roots, (x) => x.endsWith('.jsonl'));
+  async listFiles(roots: string[], ctx: SourceContext): Promise<string[]> {
+    const snapshots = statusLineDir(ctx);
+    const logs = await filesUnder(roots.filter((r) => r !== snapshots), (x) => x.endsWith('.jsonl'));
+    const snapshot = await filesUnder(roots.includes(snapshots) ? [snapshots] : [], (x) => x.endsWith(STATUSLINE_FILE), { descend: () => false });
+    return [...logs, ...snapshot.filter(isStatusLineSnapshot)];
   },
 
   readFile(file, cursor) {
+    if (isStatusLineSnapshot(file)) return readStatusLineSnapshot(file, cursor);
     return readJsonlIncrement(file, cursor, claudeParser(file));
   },
 };
@@ -51,12 +60,14 @@ export const claudeCodeImporter: Importer = {
  */
 export function claudeParser(file: string): JsonlParser<null> {
   const fallback = pathFallbacks(file);
+  // Limit banners without a zone (2025 builds) are in the machine's local time.
+  const localZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const byKey = new Map<string, UsageRecord>();
   return {
     initialState: () => null,
     mustContain: USAGE_MARKER,
-    line(_state, text) {
-      const rec = parseLine(text, fallback);
+    line(_state, text, _file, extras) {
+      const rec = parseLine(text, fallback, extras, localZone);
       if (rec === 'skip' || rec === null) return rec === null ? [] : 'skip';
       const prev = byKey.get(rec.dedupeKey);
       if (!prev) {
@@ -79,7 +90,7 @@ interface Fallbacks {
 }
 
 /** Returns a record, null for a line that is deliberately not usage, or 'skip' for a malformed one. */
-function parseLine(text: string, fallback: Fallbacks): UsageRecord | null | 'skip' {
+function parseLine(text: string, fallback: Fallbacks, extras: LineExtras, localZone: string): UsageRecord | null | 'skip' {
   let obj: any;
   try {
     obj = JSON.parse(text);
@@ -106,6 +117,9 @@ function parseLine(text: string, fallback: Fallbacks): UsageRecord | null | 'ski
   // lines (under no model); we drop those: they are not API responses and log zero usage anyway.
   // It also drops a whole line when fields like requestId or costUSD are `null`; we read them as absent.
   if (typeof obj.version === 'string' && !SEMVER_PREFIX.test(obj.version)) return null;
+  // A limit hit is a synthetic API-error line: it is reported as a hit, never as usage.
+  const hit = claudeLimitHit(obj, Date.parse(obj.timestamp), localZone);
+  if (hit) extras.hit(hit);
   if (obj.isApiErrorMessage === true || entry.isApiErrorMessage === true) return null;
   const model = msg.model;
   if (model === '<synthetic>' || model === '') return null;
@@ -159,6 +173,9 @@ function parseLine(text: string, fallback: Fallbacks): UsageRecord | null | 'ski
     cacheWrite1hTokens: write1h,
     reasoningTokens: 0, // thinking is inside output_tokens and not reported apart
   };
+  // Written on every line, so it follows branch switches within a session; '' outside a repository.
+  const branch = normaliseBranch(obj.gitBranch ?? entry.gitBranch, true);
+  if (branch) rec.branch = branch;
   // Old Claude Code versions logged their own cost; ccusage's default `auto` mode uses it when present.
   if (typeof obj.costUSD === 'number' && Number.isFinite(obj.costUSD)) rec.reportedCost = obj.costUSD;
   else if (typeof entry.costUSD === 'number' && Number.isFinite(entry.costUSD)) rec.reportedCost = entry.costUSD;

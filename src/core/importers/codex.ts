@@ -2,6 +2,8 @@
 // and `archived_sessions/`. Usage comes from cumulative `token_count` events; see log-formats.md §2.
 import * as path from 'node:path';
 import type { UsageRecord } from '../model';
+import { reportCodexLimits } from './codexLimits';
+import { normaliseBranch } from './gitBranch';
 import { readJsonlIncrement, type JsonlParser } from './incremental';
 import { filesUnder, splitPathList } from './listing';
 import { expandHome, homeOf, pathApi } from './toolImportHelpers';
@@ -34,6 +36,8 @@ export interface CodexState {
   /** Timestamp of the last replayed token_count (or of the replay's start). */
   replayTs: number | null;
   metaSeen: boolean;
+  /** The git branch of the session's own session_meta ('' unknown); absent in cursors of older versions. */
+  branch?: string;
 }
 
 /**
@@ -103,7 +107,7 @@ export const codexParser: JsonlParser<CodexState> = {
     return { sessionId, cwd: '', model: null, prev: null, epoch: 0, owner: sessionId, replay: false, replayTs: null, metaSeen: false };
   },
 
-  line(state, text) {
+  line(state, text, _file, extras) {
     // Only three line types matter; the big response_item lines are never parsed.
     const isToken = text.includes('"token_count"');
     if (!isToken && !text.includes('"turn_context"') && !text.includes('"session_meta"')) return [];
@@ -124,7 +128,10 @@ export const codexParser: JsonlParser<CodexState> = {
         if (!state.cwd && nonEmpty(payload.cwd)) state.cwd = payload.cwd;
         return [];
       case 'event_msg':
-        return payload.type === 'token_count' ? onTokenCount(state, payload, obj.timestamp) : [];
+        if (payload.type !== 'token_count') return [];
+        // Every token_count may carry the plan's limits, also those with no usage (info: null).
+        if (payload.rate_limits) reportCodexLimits(payload.rate_limits, parseTs(obj.timestamp), extras);
+        return onTokenCount(state, payload, obj.timestamp);
       default:
         return [];
     }
@@ -137,6 +144,8 @@ function onSessionMeta(state: CodexState, meta: any, ts: number): void {
     state.metaSeen = true;
     if (id) state.sessionId = state.owner = id;
     if (nonEmpty(meta.cwd)) state.cwd = meta.cwd;
+    // Collected once when the session starts (a later `git switch` is not reflected); absent outside a repo and in old versions.
+    if (meta.git && typeof meta.git === 'object') state.branch = normaliseBranch(meta.git.branch);
     const parent = meta.forked_from_id ?? meta.source?.subagent?.thread_spawn?.parent_thread_id;
     if (nonEmpty(parent)) {
       // A fork or sub-agent: the parent's history may follow, written right after this line.
@@ -208,30 +217,30 @@ function onTokenCount(state: CodexState, payload: any, rawTs: unknown): UsageRec
   if (logged) state.model = logged;
   // No model anywhere (September-2025 logs had no turn_context): ccusage assumes gpt-5.
   const model = resolveAlias(state.model ?? 'gpt-5', ts);
-  return [
-    {
-      source: 'codex',
-      dedupeKey: key,
-      ts,
-      project: state.cwd,
-      modelRaw: model,
-      sessionId: state.sessionId,
-      inputTokens: inp - cached - cacheWrite,
-      outputTokens: out,
-      cacheReadTokens: cached,
-      cacheWriteTokens: cacheWrite,
-      cacheWrite1hTokens: 0,
-      reasoningTokens: reasoning,
-      // A branched rollout can copy its parent's lines (same timestamps, same cumulative totals)
-      // into a file with no session_meta, where nothing names the parent. The event's timestamp and
-      // totals identify it across files; a file without session_meta only ever holds such copies
-      // or its own events after them, so its records are copies: the store drops one when a row
-      // from a file with session_meta has the same alias, whichever is imported first. (The dedupe
-      // key stays as it was, so rows already stored are not doubled.)
-      aliasKey: alias,
-      isCopy: !state.metaSeen,
-    },
-  ];
+  const rec: UsageRecord = {
+    source: 'codex',
+    dedupeKey: key,
+    ts,
+    project: state.cwd,
+    modelRaw: model,
+    sessionId: state.sessionId,
+    inputTokens: inp - cached - cacheWrite,
+    outputTokens: out,
+    cacheReadTokens: cached,
+    cacheWriteTokens: cacheWrite,
+    cacheWrite1hTokens: 0,
+    reasoningTokens: reasoning,
+    // A branched rollout can copy its parent's lines (same timestamps, same cumulative totals)
+    // into a file with no session_meta, where nothing names the parent. The event's timestamp and
+    // totals identify it across files; a file without session_meta only ever holds such copies
+    // or its own events after them, so its records are copies: the store drops one when a row
+    // from a file with session_meta has the same alias, whichever is imported first. (The dedupe
+    // key stays as it was, so rows already stored are not doubled.)
+    aliasKey: alias,
+    isCopy: !state.metaSeen,
+  };
+  if (state.branch) rec.branch = state.branch;
+  return [rec];
 }
 
 /** Moves the baseline; a total lower than the previous one starts a new epoch. */

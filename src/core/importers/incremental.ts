@@ -1,7 +1,7 @@
 // Incremental file reading shared by every importer: read only what was appended since the
 // last import, notice truncation and rewrites, and never lose a line still being written.
 import * as fs from 'node:fs';
-import type { UsageRecord } from '../model';
+import { limitHitKey, type LimitHit, type LimitObservation, type UsageRecord } from '../model';
 import { sha1Hex } from './digest';
 import type { FileCursor, FileReadResult } from './types';
 
@@ -10,6 +10,38 @@ export const HEAD_BYTES = 4096;
 const CHUNK_BYTES = 8 * 1024 * 1024;
 const NEWLINE = 0x0a;
 const SKIP_HEAD_BYTES = 128;
+
+/** What a line may report besides usage: plan-limit snapshots and limit hits. */
+export interface LineExtras {
+  limit(o: LimitObservation): void;
+  hit(h: LimitHit): void;
+}
+
+/** Collects a read's limit snapshots (the newest per bucket and window) and hits (one per key). */
+export class ExtrasCollector implements LineExtras {
+  private readonly limits = new Map<string, LimitObservation>();
+  private readonly hits = new Map<string, LimitHit>();
+
+  limit(o: LimitObservation): void {
+    const k = `${o.source}\0${o.limitId}\0${o.window}`;
+    const prev = this.limits.get(k);
+    if (!prev || o.observedAt >= prev.observedAt) this.limits.set(k, o);
+  }
+
+  hit(h: LimitHit): void {
+    const k = `${h.source}\0${limitHitKey(h)}`;
+    const prev = this.hits.get(k);
+    if (!prev || h.ts < prev.ts) this.hits.set(k, h);
+  }
+
+  /** The collected data as FileReadResult fields (absent when there is none). */
+  result(): { limits?: LimitObservation[]; hits?: LimitHit[] } {
+    const out: { limits?: LimitObservation[]; hits?: LimitHit[] } = {};
+    if (this.limits.size) out.limits = [...this.limits.values()];
+    if (this.hits.size) out.hits = [...this.hits.values()];
+    return out;
+  }
+}
 
 export interface JsonlParser<S> {
   /** State at the start of the file. */
@@ -26,9 +58,10 @@ export interface JsonlParser<S> {
   skipByHead?: Buffer[];
   /**
    * Handle one complete line. Return the records it yields (often none); return 'skip' for a
-   * line that should have been usage but is malformed. May mutate `state`.
+   * line that should have been usage but is malformed. May mutate `state`. Limit snapshots and
+   * hits go to `extras`.
    */
-  line(state: S, text: string, file: string): UsageRecord[] | 'skip';
+  line(state: S, text: string, file: string, extras: LineExtras): UsageRecord[] | 'skip';
   /** Records to emit once all lines are read (for sources that resolve entries late). Must not mutate state. */
   finish?(state: S, file: string): UsageRecord[];
 }
@@ -82,6 +115,7 @@ export async function readJsonlIncrement<S>(file: string, cursor: FileCursor | u
     const state: S = start > 0 && cursor?.state !== undefined ? (cursor.state as S) : parser.initialState(file);
 
     const records: UsageRecord[] = [];
+    const extras = new ExtrasCollector();
     let skipped = 0;
     let consumed = start; // absolute offset just past the last complete line
     let pos = start;
@@ -108,7 +142,7 @@ export async function readJsonlIncrement<S>(file: string, cursor: FileCursor | u
           const head = buf.subarray(from, Math.min(end, from + SKIP_HEAD_BYTES));
           for (const marker of skipByHead) if (head.indexOf(marker) >= 0) return;
         }
-        const out = parser.line(state, buf.toString('utf8', from, end), file);
+        const out = parser.line(state, buf.toString('utf8', from, end), file, extras);
         if (out === 'skip') skipped++;
         else for (const r of out) records.push(r);
       };
@@ -140,7 +174,7 @@ export async function readJsonlIncrement<S>(file: string, cursor: FileCursor | u
       const text = carry.toString('utf8').trim();
       if (text && (!needle || carry.indexOf(needle) >= 0) && isCompleteJson(text)) {
         const scratch = structuredClone(state);
-        const out = parser.line(scratch, text, file);
+        const out = parser.line(scratch, text, file, extras);
         if (out !== 'skip') tailRecords = out;
       }
     }
@@ -153,6 +187,7 @@ export async function readJsonlIncrement<S>(file: string, cursor: FileCursor | u
       skipped,
       bytesRead: stat.size - start,
       reread,
+      ...extras.result(),
     };
   } finally {
     fs.closeSync(fd);

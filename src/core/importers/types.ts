@@ -1,5 +1,5 @@
 // The contract between the import engine and one source's importer.
-import type { FileCursor, SourceId, UsageRecord } from '../model';
+import type { FileCursor, LimitHit, LimitObservation, SourceId, UsageRecord } from '../model';
 
 export type { FileCursor };
 
@@ -12,6 +12,10 @@ export interface FileReadResult {
   bytesRead: number;
   /** True when the file had shrunk or been rewritten and was read again from the start. */
   reread: boolean;
+  /** Plan-limit snapshots the file reported (the newest per bucket and window of this read). */
+  limits?: LimitObservation[];
+  /** Requests refused by a plan limit. */
+  hits?: LimitHit[];
 }
 
 /** Where the importers look: the environment, injectable for tests. */

@@ -2,7 +2,7 @@
 // running totals), the 15-minute rollups every chart and total is answered from, import cursors,
 // source runs, the list of month files, and the change log team sync reads.
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
-import type { FileCursor, SourceId } from '../model';
+import { limitHitKey, type FileCursor, type LimitHit, type LimitObservation, type SourceId } from '../model';
 import { monthOf, monthStart, PART_COLUMNS, valuesOf, type Month, type PartRow } from './partition';
 import { CATALOG_SCHEMA, createCatalogSchema, tune, userVersion } from './schema';
 import { ZoneClock } from '../time/zoneClock';
@@ -315,13 +315,14 @@ export class Catalog {
       t[2] += d[8];
     };
     for (const [key, d] of this.deltas) {
-      const [slot, project, model, source] = key.split('|').map(Number);
+      const [slot, project, model, source, branch] = key.split('|').map(Number);
       this.touchedSlots.add(slot);
       const month = monthOf(slot * SLOT_MS);
       this.monthRows.set(month, (this.monthRows.get(month) ?? 0) + d[0]);
       add(`sources\0${source}`, d);
       add(`projects\0${project}`, d);
       add(`models\0${model}`, d);
+      if (branch) add(`branches\0${branch}`, d);
     }
   }
 
@@ -449,7 +450,7 @@ export class Catalog {
     this.db.run('DELETE FROM top_cost WHERE month = ?', [month]);
     this.copyAliases = undefined;
     this.floors.delete(month);
-    for (const [table, column] of [['sources', 'source'], ['projects', 'project'], ['models', 'model']]) {
+    for (const [table, column] of [['sources', 'source'], ['projects', 'project'], ['models', 'model'], ['branches', 'branch']]) {
       this.db.run(`UPDATE ${table} SET rows = COALESCE((SELECT SUM(rows) FROM rollup WHERE ${column} = ${table}.id), 0),
         requests = COALESCE((SELECT SUM(requests) FROM rollup WHERE ${column} = ${table}.id), 0),
         cost = COALESCE((SELECT SUM(cost) FROM rollup WHERE ${column} = ${table}.id), 0)`);
@@ -578,6 +579,57 @@ export class Catalog {
   lastImport(): number | null {
     const v = this.one('SELECT MAX(last_import) FROM source_runs')?.[0];
     return v === null || v === undefined ? null : Number(v);
+  }
+
+  // ---- plan limits ------------------------------------------------------------------------
+
+  /** Keeps the observation if it is the newest of its bucket and window. */
+  setLimit(o: LimitObservation): void {
+    this.stmt(
+      `INSERT INTO limits (source, limit_id, window, limit_name, window_minutes, used_percent, resets_at, observed_at, plan_type, reached_type)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (source, limit_id, window) DO UPDATE SET limit_name = excluded.limit_name, window_minutes = excluded.window_minutes,
+         used_percent = excluded.used_percent, resets_at = excluded.resets_at, observed_at = excluded.observed_at,
+         plan_type = excluded.plan_type, reached_type = excluded.reached_type
+       WHERE excluded.observed_at >= limits.observed_at`,
+    ).run([o.source, o.limitId, o.window, o.limitName ?? null, o.windowMinutes, o.usedPercent, o.resetsAt, o.observedAt, o.planType ?? null, o.reachedType ?? null]);
+  }
+
+  limits(): LimitObservation[] {
+    return this.all('SELECT source, limit_id, window, limit_name, window_minutes, used_percent, resets_at, observed_at, plan_type, reached_type FROM limits ORDER BY source, limit_id, window_minutes').map((v) => {
+      const o: LimitObservation = {
+        source: String(v[0]) as SourceId,
+        limitId: String(v[1]),
+        window: String(v[2]),
+        windowMinutes: v[4] === null ? null : Number(v[4]),
+        usedPercent: Number(v[5]),
+        resetsAt: v[6] === null ? null : Number(v[6]),
+        observedAt: Number(v[7]),
+      };
+      if (v[3] !== null) o.limitName = String(v[3]);
+      if (v[8] !== null) o.planType = String(v[8]);
+      if (v[9] !== null) o.reachedType = String(v[9]);
+      return o;
+    });
+  }
+
+  /** Stores a hit once per key, keeping the first time it was logged. */
+  addHit(h: LimitHit): void {
+    this.stmt(
+      `INSERT INTO limit_hits (source, key, ts, resets_at, kind, text) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (source, key) DO UPDATE SET ts = excluded.ts, kind = excluded.kind, text = excluded.text WHERE excluded.ts < limit_hits.ts`,
+    ).run([h.source, limitHitKey(h), h.ts, h.resetsAt, h.kind, h.text]);
+  }
+
+  /** Hits logged in [from, to), oldest first. */
+  hits(from = -Infinity, to = Infinity): LimitHit[] {
+    return this.all('SELECT source, ts, resets_at, kind, text FROM limit_hits WHERE ts >= ? AND ts < ? ORDER BY ts', [Math.max(from, -8.64e15), Math.min(to, 8.64e15)]).map((v) => ({
+      source: String(v[0]) as SourceId,
+      ts: Number(v[1]),
+      resetsAt: v[2] === null ? null : Number(v[2]),
+      kind: String(v[3]),
+      text: String(v[4]),
+    }));
   }
 
   getMeta(key: string): string | undefined {

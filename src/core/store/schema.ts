@@ -22,7 +22,8 @@ const CATALOG_DDL = `
     rows INTEGER NOT NULL DEFAULT 0, requests INTEGER NOT NULL DEFAULT 0, cost INTEGER NOT NULL DEFAULT 0);
   CREATE TABLE sessions (id INTEGER PRIMARY KEY, session TEXT NOT NULL UNIQUE,
     first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL);   -- bounds only ever widen: a superset of the session's rows
-  CREATE TABLE branches (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+  CREATE TABLE branches (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+    rows INTEGER NOT NULL DEFAULT 0, requests INTEGER NOT NULL DEFAULT 0, cost INTEGER NOT NULL DEFAULT 0);
   -- Sums per 15-minute UTC slot: every zone offset in use is a multiple of 15 minutes, so any
   -- local hour, day, week or month is an exact union of slots.
   CREATE TABLE rollup (
@@ -75,6 +76,18 @@ const CATALOG_DDL = `
   );
   CREATE TABLE source_runs (
     source TEXT PRIMARY KEY, roots TEXT NOT NULL, files INTEGER NOT NULL, last_import INTEGER NOT NULL, last_error TEXT
+  );
+  -- Plan limits as the tools reported them: the newest observation per bucket and window.
+  CREATE TABLE limits (
+    source TEXT NOT NULL, limit_id TEXT NOT NULL, window TEXT NOT NULL,
+    limit_name TEXT, window_minutes INTEGER, used_percent REAL NOT NULL, resets_at INTEGER, observed_at INTEGER NOT NULL,
+    plan_type TEXT, reached_type TEXT,
+    PRIMARY KEY (source, limit_id, window)
+  );
+  -- Requests refused by a plan limit, one per reset instant (see limitHitKey): re-reading a log never doubles them.
+  CREATE TABLE limit_hits (
+    source TEXT NOT NULL, key TEXT NOT NULL, ts INTEGER NOT NULL, resets_at INTEGER, kind TEXT NOT NULL, text TEXT NOT NULL,
+    PRIMARY KEY (source, key)
   );
 `;
 

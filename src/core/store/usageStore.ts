@@ -16,7 +16,7 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { SqlJsStatic } from 'sql.js';
-import type { CostSource, FileCursor, PricedRecord, SourceId, UsageRecord } from '../model';
+import type { CostSource, FileCursor, LimitHit, LimitObservation, PricedRecord, SourceId, UsageRecord } from '../model';
 import { applyRows, deleteRows, monthsFor, rollupOf, type Applied, type PartitionAccess } from './applyRows';
 import { Catalog, NewerSchemaError, TOP_ROWS, type FileStats, type SourceRunInfo } from './catalog';
 import { appendRecords, createJournal, readJournal } from './journal';
@@ -64,6 +64,10 @@ export interface StoreWrite {
   cursors?: readonly CursorUpdate[];
   runs?: readonly SourceRunInfo[];
   meta?: Readonly<Record<string, string>>;
+  /** Plan-limit observations (the newest per bucket and window is kept). */
+  limits?: readonly LimitObservation[];
+  /** Limit hits (one per reset instant is kept). */
+  hits?: readonly LimitHit[];
 }
 
 /** The journal form of a write. */
@@ -73,6 +77,8 @@ interface Entry {
   c?: [SourceId, string, FileCursor, FileStats, number][];
   s?: SourceRunInfo[];
   m?: Record<string, string>;
+  l?: LimitObservation[];
+  h?: LimitHit[];
 }
 
 interface Decoded {
@@ -81,6 +87,8 @@ interface Decoded {
   cursors: (CursorUpdate & { at: number })[];
   runs: SourceRunInfo[];
   meta: Record<string, string>;
+  limits?: LimitObservation[];
+  hits?: LimitHit[];
 }
 
 export type WriteResult = Applied;
@@ -495,6 +503,8 @@ export class UsageStore {
         cursors: (e.c ?? []).map(([source, file, cursor, stats, at]) => ({ source, file, cursor, stats, at })),
         runs: e.s ?? [],
         meta: e.m ?? {},
+        limits: e.l,
+        hits: e.h,
       },
       mode,
     );
@@ -516,6 +526,8 @@ export class UsageStore {
       for (const u of c.cursors) this.cat.setCursor(u.source, u.file, u.cursor, u.stats, u.at);
       for (const run of c.runs) this.cat.setSourceRun(run);
       for (const [k, v] of Object.entries(c.meta)) this.cat.setMeta(k, v);
+      for (const o of c.limits ?? []) this.cat.setLimit(o);
+      for (const h of c.hits ?? []) this.cat.addHit(h);
       if (mode !== 'memory') await mode();
       this.refreshTopRows(touched);
     } catch (err) {
@@ -554,6 +566,8 @@ export class UsageStore {
     if (w.cursors?.length) e.c = w.cursors.map((c) => [c.source, c.file, c.cursor, c.stats, Date.now()]);
     if (w.runs?.length) e.s = [...w.runs];
     if (w.meta && Object.keys(w.meta).length) e.m = { ...w.meta };
+    if (w.limits?.length) e.l = [...w.limits];
+    if (w.hits?.length) e.h = [...w.hits];
     return e;
   }
 
@@ -566,7 +580,7 @@ export class UsageStore {
     for (const run of w.runs ?? []) this.scans.set(run.source, run.lastImport);
     const runs = (w.runs ?? []).filter((r) => this.runChanged(r));
     const entry = this.entryOf({ ...w, runs });
-    if (!entry.r && !entry.d && !entry.c && !entry.s && !entry.m) return { changed: 0, inserted: 0 };
+    if (!entry.r && !entry.d && !entry.c && !entry.s && !entry.m && !entry.l && !entry.h) return { changed: 0, inserted: 0 };
     if (!this.paths) return this.applyEntry(entry, 'memory');
     if (this.uncommitted || (entry.r?.length ?? 0) >= this.opts.bulkRows) {
       if (!this.uncommitted) {
@@ -589,6 +603,31 @@ export class UsageStore {
       });
       if (this.journal.offset > this.opts.foldBytes && !this.uncommitted) await this.foldLocked(lock);
       return result;
+    });
+  }
+
+  /**
+   * Sets a meta value only if the key is absent, under the lock after taking in what others
+   * stored: true when this call wrote it. Of several windows (or the CLI) claiming the same key,
+   * exactly one gets true (e.g. the one that raises a budget notification).
+   */
+  async claimMeta(key: string, value: string): Promise<boolean> {
+    if (!this.paths) {
+      if (this.cat.getMeta(key) !== undefined) return false;
+      await this.applyEntry({ m: { [key]: value } }, 'memory');
+      return true;
+    }
+    await this.finishWrites();
+    return this.withLock(async (lock) => {
+      await this.catchUp();
+      if (this.cat.getMeta(key) !== undefined) return false;
+      await this.ensureJournal();
+      await lock.check();
+      const entry: Entry = { m: { [key]: value } };
+      await this.applyEntry(entry, async () => {
+        this.journal.offset += await appendRecords(this.paths!.journal, [entry], true);
+      });
+      return true;
     });
   }
 
@@ -639,7 +678,7 @@ export class UsageStore {
     }
     this.journal.offset = read.end;
     let changed = false;
-    for (const e of read.records) if ((await this.applyEntry(e, 'memory')).changed > 0 || e.c || e.s || e.m) changed = true;
+    for (const e of read.records) if ((await this.applyEntry(e, 'memory')).changed > 0 || e.c || e.s || e.m || e.l || e.h) changed = true;
     return changed;
   }
 

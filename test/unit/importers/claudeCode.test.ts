@@ -186,22 +186,26 @@ describe('Claude Code importer', () => {
   describe('roots', () => {
     const ctx = (env: Record<string, string>, platform: NodeJS.Platform = 'linux', home = '/home/u'): SourceContext => ({ home, env, platform, extraPaths: {} });
 
-    it('defaults to ~/.claude and ~/.config/claude', () => {
-      assert.deepEqual(imp.roots(ctx({})), ['/home/u/.claude/projects', '/home/u/.config/claude/projects']);
+    // The last root is where Connect Claude Code Limits saves the statusLine input (our data folder).
+    const SNAPSHOTS = '/home/u/.local/share/ai-usage-dashboard/claude-statusline';
+
+    it('defaults to ~/.claude and ~/.config/claude, then our statusLine snapshots', () => {
+      assert.deepEqual(imp.roots(ctx({})), ['/home/u/.claude/projects', '/home/u/.config/claude/projects', SNAPSHOTS]);
+      assert.equal(imp.roots(ctx({ AI_USAGE_HOME: '/data/aiu' })).at(-1), '/data/aiu/claude-statusline');
     });
 
     it('respects XDG_CONFIG_HOME', () => {
-      assert.deepEqual(imp.roots(ctx({ XDG_CONFIG_HOME: '/xdg' })), ['/home/u/.claude/projects', '/xdg/claude/projects']);
+      assert.deepEqual(imp.roots(ctx({ XDG_CONFIG_HOME: '/xdg' })), ['/home/u/.claude/projects', '/xdg/claude/projects', SNAPSHOTS]);
     });
 
     it('takes a comma-separated CLAUDE_CONFIG_DIR of config dirs or projects/ folders first', () => {
       const roots = imp.roots({ ...ctx({ CLAUDE_CONFIG_DIR: '/a/claude, ~/work/projects ,,/b' }), extraPaths: { 'claude-code': ['/extra/logs'] } });
-      assert.deepEqual(roots, ['/a/claude/projects', '/home/u/work/projects', '/b/projects', '/home/u/.claude/projects', '/home/u/.config/claude/projects', '/extra/logs']);
+      assert.deepEqual(roots, ['/a/claude/projects', '/home/u/work/projects', '/b/projects', '/home/u/.claude/projects', '/home/u/.config/claude/projects', '/extra/logs', SNAPSHOTS]);
     });
 
     it('builds Windows paths from USERPROFILE', () => {
       const roots = imp.roots(ctx({ USERPROFILE: 'C:\\Users\\me', CLAUDE_CONFIG_DIR: 'D:\\claude' }, 'win32', ''));
-      assert.deepEqual(roots, ['D:\\claude\\projects', 'C:\\Users\\me\\.claude\\projects', 'C:\\Users\\me\\.config\\claude\\projects']);
+      assert.deepEqual(roots, ['D:\\claude\\projects', 'C:\\Users\\me\\.claude\\projects', 'C:\\Users\\me\\.config\\claude\\projects', 'C:\\Users\\me\\AppData\\Local\\ai-usage-dashboard\\claude-statusline']);
     });
 
     it('lists .jsonl files recursively across roots, each once', async () => {
