@@ -5,6 +5,7 @@ import { isSourceId, SOURCE_IDS, type SourceId } from './model';
 import type { PriceOverrides } from './pricing';
 import { parsePriceOverrides } from './pricing/overrides';
 import { resolveTimeZone } from './time/calendar';
+import { parseBudgets, parsePlans, type Budget, type Plan } from './budgets/types';
 
 /** Sources the user can switch on and off (usage from the API is always kept). */
 export const IMPORTED_SOURCE_IDS = SOURCE_IDS.filter((s): s is Exclude<SourceId, 'api'> => s !== 'api');
@@ -12,8 +13,11 @@ export const IMPORTED_SOURCE_IDS = SOURCE_IDS.filter((s): s is Exclude<SourceId,
 export const RESCAN_DEFAULT_SECONDS = 60;
 export const RESCAN_MIN_SECONDS = 5;
 
+/** What the status bar shows: cost (or the first matching budget), or the nearest plan limit. */
+export type BadgeShow = 'cost' | 'limit';
+
 export interface ExtensionSettings {
-  badge: { enabled: boolean; period: BadgePeriod; scope: 'workspace' | 'all' };
+  badge: { enabled: boolean; period: BadgePeriod; scope: 'workspace' | 'all'; show: BadgeShow };
   /** An IANA zone name, resolved (the system's when the setting is empty). */
   timeZone: string;
   /** Undefined when the setting is invalid: the previous prices stay in force. */
@@ -24,10 +28,12 @@ export interface ExtensionSettings {
   rescanSeconds: number;
   /** Update Prices: fetch a newer price table by itself (off unless the user turns it on), and from where ('' = the default). */
   prices: { autoUpdate: boolean; updateUrl: string };
+  budgets: Budget[];
+  plans: Plan[];
 }
 
 /** What `vscode.workspace.getConfiguration('aiUsage').get(key)` returned, per key. */
-export type RawSettings = Partial<Record<'statusBar.enabled' | 'statusBar.period' | 'statusBar.scope' | 'timeZone' | 'priceOverrides' | 'sources' | 'extraPaths' | 'rescanIntervalSeconds' | 'prices.autoUpdate' | 'prices.updateUrl', unknown>>;
+export type RawSettings = Partial<Record<'statusBar.enabled' | 'statusBar.period' | 'statusBar.scope' | 'timeZone' | 'priceOverrides' | 'sources' | 'extraPaths' | 'rescanIntervalSeconds' | 'prices.autoUpdate' | 'prices.updateUrl' | 'statusBar.show' | 'budgets' | 'plans', unknown>>;
 
 export interface ParsedSettings {
   settings: ExtensionSettings;
@@ -116,8 +122,27 @@ export function parseSettings(raw: RawSettings): ParsedSettings {
     else problems.push('aiUsage.prices.updateUrl must be an http(s) URL; using the default (genai-prices on GitHub).');
   }
 
+  let show: BadgeShow = 'cost';
+  if (raw['statusBar.show'] !== undefined && raw['statusBar.show'] !== null) {
+    if (raw['statusBar.show'] === 'cost' || raw['statusBar.show'] === 'limit') show = raw['statusBar.show'];
+    else problems.push('aiUsage.statusBar.show must be "cost" or "limit"; using "cost".');
+  }
+  const budgets = parseBudgets(raw.budgets);
+  const plans = parsePlans(raw.plans);
+  problems.push(...budgets.problems, ...plans.problems);
+
   return {
-    settings: { badge: { enabled, period, scope }, timeZone, priceOverrides, disabledSources, extraPaths, rescanSeconds, prices: { autoUpdate, updateUrl } },
+    settings: {
+      badge: { enabled, period, scope, show },
+      timeZone,
+      priceOverrides,
+      disabledSources,
+      extraPaths,
+      rescanSeconds,
+      prices: { autoUpdate, updateUrl },
+      budgets: budgets.budgets,
+      plans: plans.plans,
+    },
     problems,
   };
 }

@@ -5,7 +5,7 @@ import type { PriceOverrides } from '../core/pricing';
 import { parseSettings, type ExtensionSettings, type RawSettings } from '../core/settings';
 
 export const SECTION = 'aiUsage';
-const KEYS: (keyof RawSettings)[] = ['statusBar.enabled', 'statusBar.period', 'statusBar.scope', 'timeZone', 'priceOverrides', 'sources', 'extraPaths', 'rescanIntervalSeconds', 'prices.autoUpdate', 'prices.updateUrl'];
+const KEYS: (keyof RawSettings)[] = ['statusBar.enabled', 'statusBar.period', 'statusBar.scope', 'timeZone', 'priceOverrides', 'sources', 'extraPaths', 'rescanIntervalSeconds', 'prices.autoUpdate', 'prices.updateUrl', 'statusBar.show', 'budgets', 'plans'];
 
 export interface EffectiveSettings extends Omit<ExtensionSettings, 'priceOverrides'> {
   priceOverrides: PriceOverrides;

@@ -6,13 +6,15 @@ describe('parseSettings', () => {
     const { settings, problems } = parseSettings({ timeZone: 'UTC' });
     assert.deepEqual(problems, []);
     assert.deepEqual(settings, {
-      badge: { enabled: true, period: 'today', scope: 'workspace' },
+      badge: { enabled: true, period: 'today', scope: 'workspace', show: 'cost' },
       timeZone: 'UTC',
       priceOverrides: {},
       disabledSources: [],
       extraPaths: {},
       rescanSeconds: RESCAN_DEFAULT_SECONDS,
       prices: { autoUpdate: false, updateUrl: '' },
+      budgets: [],
+      plans: [],
     });
   });
 
@@ -28,10 +30,11 @@ describe('parseSettings', () => {
       rescanIntervalSeconds: 0,
       'prices.autoUpdate': true,
       'prices.updateUrl': ' http://127.0.0.1:8080/data.json ',
+      'statusBar.show': 'limit',
     });
     assert.deepEqual(problems, []);
     assert.deepEqual(settings.prices, { autoUpdate: true, updateUrl: 'http://127.0.0.1:8080/data.json' });
-    assert.deepEqual(settings.badge, { enabled: false, period: 'thisWeek', scope: 'all' });
+    assert.deepEqual(settings.badge, { enabled: false, period: 'thisWeek', scope: 'all', show: 'limit' });
     assert.equal(settings.timeZone, 'Europe/Paris');
     assert.deepEqual(settings.priceOverrides, { 'my-model': { input: 1, output: 2 } });
     assert.deepEqual(settings.disabledSources, ['codex']);
@@ -70,5 +73,42 @@ describe('parseSettings', () => {
 
   it('keeps a short rescan interval at the minimum', () => {
     assert.equal(parseSettings({ rescanIntervalSeconds: 1 }).settings.rescanSeconds, 5);
+  });
+
+  it('reads budgets and plans, and reports each bad entry while keeping the good ones', () => {
+    const { settings, problems } = parseSettings({
+      budgets: [
+        { name: 'Team cap', period: 'month', amountUsd: 100, scope: 'all' },
+        { period: 'week', amountUsd: 20, scope: '/home/u/app', sources: ['claude-code'] },
+        { period: 'day', amountUsd: 5 },
+        { period: 'year', amountUsd: 5 },
+        { period: 'month', amountUsd: -1, scope: 'all' },
+        { period: 'month', amountUsd: 10, sources: ['nope'] },
+        'weird',
+      ],
+      plans: [
+        { name: 'Claude Max 20x', monthlyUsd: 200, sources: ['claude-code'], from: '2026-11-15' },
+        { name: 'ChatGPT Pro', monthlyUsd: 200 },
+        { name: 'Copilot Pro', monthlyUsd: 10, sources: ['copilot-cli'], from: 'soon' },
+      ],
+      'statusBar.show': 'percent',
+    });
+    assert.deepEqual(settings.budgets, [
+      { name: 'Team cap', period: 'month', amountUsd: 100, scope: 'all' },
+      { period: 'week', amountUsd: 20, scope: '/home/u/app', sources: ['claude-code'] },
+      { period: 'day', amountUsd: 5, scope: 'all' },
+    ]);
+    assert.deepEqual(settings.plans, [{ name: 'Claude Max 20x', monthlyUsd: 200, sources: ['claude-code'], from: '2026-11-15' }]);
+    assert.equal(settings.badge.show, 'cost');
+    assert.deepEqual(problems, [
+      'aiUsage.statusBar.show must be "cost" or "limit"; using "cost".',
+      'aiUsage.budgets[3].period must be "day", "week" or "month"; this budget is ignored.',
+      'aiUsage.budgets[4].amountUsd must be a number above 0; this budget is ignored.',
+      'aiUsage.budgets[5].sources: unknown source "nope".',
+      'aiUsage.budgets[6] must be an object.',
+      'aiUsage.plans[1].sources must name the tools the plan covers, e.g. ["codex"]; this plan is ignored.',
+      'aiUsage.plans[2].from must be a date YYYY-MM-DD; this plan is ignored.',
+    ]);
+    assert.deepEqual(parseSettings({ budgets: { period: 'month' } }).problems, ['aiUsage.budgets must be a list such as [{ "period": "month", "amountUsd": 100, "scope": "all" }].']);
   });
 });
