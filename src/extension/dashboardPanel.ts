@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { DashboardData, HostMessage, Notification, Request } from '../shared/protocol';
 import { parseRequest } from '../shared/protocol';
-import { answerRequest } from './dashboardRequests';
+import { answerRequest, planInfo } from './dashboardRequests';
 import type { EngineConnection } from './engineConnection';
 import type { Settings } from './settings';
 import { webviewHtml } from './webviewHtml';
@@ -60,7 +60,7 @@ class DashboardPanel implements vscode.Disposable {
       engine.onDataChanged((c) => void this.notifyDataChanged(c.lastImport)),
       engine.onImportState((s) => this.post({ type: 'importState', importing: s.importing, error: s.error })),
       settings.onDidChange((c) => {
-        if (c.affects('timeZone')) void this.notifyDataChanged(engine.lastImport);
+        if (c.affects('timeZone') || c.affects('budgets') || c.affects('plans')) void this.notifyDataChanged(engine.lastImport);
       }),
       panel.onDidDispose(() => {
         this.snapshot.open = false;
@@ -97,7 +97,7 @@ class DashboardPanel implements vscode.Disposable {
     if (!this.ready) return;
     try {
       const options = await this.engine.call('filterOptions', {});
-      const n: Notification = { type: 'dataChanged', lastImport, options };
+      const n: Notification = { type: 'dataChanged', lastImport, options, plans: planInfo(this.settings) };
       this.post(n);
       this.snapshot.dataChangedPosted++;
     } catch (e) {

@@ -1,7 +1,8 @@
 // Answers the dashboard webview's requests (already validated by parseRequest): each becomes a
 // worker query, a dialog or a command. The reply types come from the shared protocol.
 import * as vscode from 'vscode';
-import type { ReplyMap, Request } from '../shared/protocol';
+import type { PlanInfo, ReplyMap, Request } from '../shared/protocol';
+import { CONNECT_CLAUDE_LIMITS_COMMAND } from './claudeLimitsCommands';
 import type { EngineConnection } from './engineConnection';
 import type { Settings } from './settings';
 import { workspaceFolderPaths } from './statusBadge';
@@ -15,7 +16,7 @@ export async function answerRequest(req: Request, engine: EngineConnection, sett
     case 'ready': {
       const workspaceFolders = workspaceFolderPaths();
       const init = await engine.call('initData', { workspaceFolders });
-      return { workspaceFolders, timeZone, importing: engine.importing, ...init } satisfies ReplyMap['ready'];
+      return { workspaceFolders, timeZone, importing: engine.importing, plans: planInfo(settings), ...init } satisfies ReplyMap['ready'];
     }
     case 'dashboard':
       return engine.call('dashboard', { view: req.view, timeZone, now: Date.now() });
@@ -33,5 +34,23 @@ export async function answerRequest(req: Request, engine: EngineConnection, sett
     case 'openSettings':
       await vscode.commands.executeCommand('workbench.action.openSettings', `@ext:${EXTENSION_ID}`);
       return null;
+    case 'limits':
+      return engine.call('limits', { now: Date.now() });
+    case 'budgets':
+      return engine.call('budgets', { budgets: settings.current.budgets, timeZone, now: Date.now(), workspaceFolders: workspaceFolderPaths() });
+    case 'planValue':
+      return engine.call('planValue', { plans: settings.current.plans, timeZone, now: Date.now() });
+    case 'breakdown':
+      return engine.call('breakdown', { view: req.view, by: req.by, timeZone, now: Date.now() });
+    case 'session':
+      return engine.call('session', { sessionId: req.sessionId });
+    case 'connectClaudeLimits':
+      await vscode.commands.executeCommand(CONNECT_CLAUDE_LIMITS_COMMAND);
+      return null;
   }
+}
+
+/** The plans the dashboard labels API-equivalent cost for. */
+export function planInfo(settings: Settings): PlanInfo[] {
+  return settings.current.plans.map((p) => ({ name: p.name, monthlyUsd: p.monthlyUsd, sources: [...p.sources] }));
 }

@@ -1,6 +1,8 @@
 // Activation wires the pieces together and returns the API for other extensions. Nothing here
 // waits on the import: the worker starts importing in the background while VS Code carries on.
 import * as vscode from 'vscode';
+import { BudgetNotifications } from './budgetNotifications';
+import { registerClaudeLimitsCommands } from './claudeLimitsCommands';
 import { registerCommands } from './commands';
 import { DashboardPanels } from './dashboardPanel';
 import { EngineConnection } from './engineConnection';
@@ -31,10 +33,12 @@ export function activate(context: vscode.ExtensionContext): AiUsageApi {
   const panels = new DashboardPanels(context.extensionUri, engine, settings, log);
   const watcher = new SourceWatcher(engine, settings, log, context.globalStorageUri.fsPath);
   const priceUpdates = new PriceUpdates(context, settings, () => engine!.reloadPrices(), log);
-  context.subscriptions.push(log, settings, badge, panels, watcher, priceUpdates);
+  const budgets = new BudgetNotifications(engine, settings, log);
+  context.subscriptions.push(log, settings, badge, panels, watcher, priceUpdates, budgets);
 
   registerCommands({ context, engine, settings, panels, priceUpdates, log, importNow: (reason) => watcher.importAndRefresh(reason) });
-  if (context.extensionMode === vscode.ExtensionMode.Test) registerTestHooks(context, { engine, badge, panels, watcher });
+  registerClaudeLimitsCommands(context, { log, importNow: (reason) => watcher.importAndRefresh(reason) });
+  if (context.extensionMode === vscode.ExtensionMode.Test) registerTestHooks(context, { engine, badge, panels, watcher, budgets });
 
   void watcher.importAndRefresh('startup');
   const api: AiUsageApi = { recordUsage: (record) => engine!.recordUsage(record) };

@@ -2,6 +2,9 @@
 // tooltip of today, this month and the top models. Re-queried whenever data or settings change.
 import * as vscode from 'vscode';
 import { badgeText, badgeTooltip, type BadgeSummary } from '../core/queries/badge';
+import { budgetApplies, type BudgetStatus } from '../core/budgets/budgetStatus';
+import { budgetBadgeText, budgetTooltipLines, levelOf, limitBadgeText, limitTooltipLine, type BadgeLevel } from '../core/limits/badgeLines';
+import type { NearestLimit } from '../core/limits/limitsView';
 import type { EngineConnection } from './engineConnection';
 import type { Settings } from './settings';
 
@@ -20,6 +23,10 @@ export class StatusBadge implements vscode.Disposable {
   private running = false;
   /** For tests and logs: what the badge last showed. */
   lastSummary: BadgeSummary | undefined;
+  lastBudget: BudgetStatus | null = null;
+  lastNearest: NearestLimit | null = null;
+  /** ok, warning (the theme's warning background) or over (error background). */
+  level: BadgeLevel = 'ok';
 
   constructor(
     private readonly engine: EngineConnection,
@@ -36,7 +43,7 @@ export class StatusBadge implements vscode.Disposable {
       engine.onDataChanged(() => this.refresh()),
       engine.onImportState(() => this.refresh()),
       settings.onDidChange((c) => {
-        if (c.affects('statusBar') || c.affects('timeZone')) this.refresh();
+        if (c.affects('statusBar') || c.affects('timeZone') || c.affects('budgets')) this.refresh();
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.refresh()),
     );
@@ -83,12 +90,31 @@ export class StatusBadge implements vscode.Disposable {
         now,
       });
       this.lastSummary = summary;
-      this.item.text = badgeText(summary) + (this.engine.importing && summary.lastImport === null ? ' $(sync~spin)' : '');
-      const tip = new vscode.MarkdownString(badgeTooltip(summary, now, s.timeZone), true);
+      // The first budget that concerns this window, and the nearest plan limit.
+      const folders = workspaceFolderPaths();
+      const index = s.budgets.findIndex((b) => budgetApplies(b, folders));
+      const [budget] = index < 0 ? [null] : await this.engine.call('budgets', { budgets: [s.budgets[index]], timeZone: s.timeZone, now, workspaceFolders: folders });
+      const nearest = (await this.engine.call('limits', { now })).nearest;
+      this.lastBudget = budget ?? null;
+      this.lastNearest = nearest;
+      let text = badgeText(summary);
+      let level: BadgeLevel = 'ok';
+      if (s.badge.show === 'limit' && nearest) {
+        text = limitBadgeText(nearest, now);
+        level = levelOf(nearest.usedPercent);
+      } else if (budget) {
+        text = budgetBadgeText(budget);
+        level = budget.level;
+      }
+      this.level = level;
+      this.item.text = text + (this.engine.importing && summary.lastImport === null ? ' $(sync~spin)' : '');
+      const extra = [...(budget ? budgetTooltipLines(budget) : []), ...(nearest ? [limitTooltipLine(nearest, now, s.timeZone)] : [])];
+      const tooltip = badgeTooltip(summary, now, s.timeZone);
+      const tip = new vscode.MarkdownString(extra.length ? tooltip.replace('\n\n', `\n\n${extra.join('  \n')}\n\n`) : tooltip, true);
       tip.isTrusted = false;
       this.item.tooltip = tip;
       this.item.accessibilityInformation = { label: `AI usage: ${this.item.text.replace(/\$\([^)]*\)\s*/g, '')}. Open the dashboard.`, role: 'button' };
-      this.item.backgroundColor = undefined;
+      this.item.backgroundColor = level === 'over' ? new vscode.ThemeColor('statusBarItem.errorBackground') : level === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
       this.item.show();
     } catch (e) {
       this.log.warn(`badge update failed: ${(e as Error).message}`);

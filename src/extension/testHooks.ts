@@ -2,6 +2,7 @@
 // runs the extension under test (ExtensionMode.Test): what the badge shows, what the panel was
 // last sent, which folders are watched, and the database's own numbers.
 import * as vscode from 'vscode';
+import type { BudgetNotifications } from './budgetNotifications';
 import type { DashboardPanels } from './dashboardPanel';
 import type { EngineConnection } from './engineConnection';
 import type { SourceWatcher } from './sourceWatcher';
@@ -11,7 +12,7 @@ export const TEST_STATE_COMMAND = 'aiUsage.test.state';
 
 export function registerTestHooks(
   context: vscode.ExtensionContext,
-  d: { engine: EngineConnection; badge: StatusBadge; panels: DashboardPanels; watcher: SourceWatcher },
+  d: { engine: EngineConnection; badge: StatusBadge; panels: DashboardPanels; watcher: SourceWatcher; budgets: BudgetNotifications },
 ): void {
   context.subscriptions.push(
     vscode.commands.registerCommand(TEST_STATE_COMMAND, async (opts?: { flush?: boolean }) => {
@@ -19,7 +20,16 @@ export function registerTestHooks(
       if (opts?.flush) await d.engine.call('flush', {});
       // A copy: commands called in the same extension host get objects by reference, not cloned.
       return structuredClone({
-        badge: { text: d.badge.text, tooltip: d.badge.tooltipText, visible: d.badge.visible, summary: d.badge.lastSummary ?? null },
+        badge: {
+          text: d.badge.text,
+          tooltip: d.badge.tooltipText,
+          visible: d.badge.visible,
+          summary: d.badge.lastSummary ?? null,
+          level: d.badge.level,
+          budget: d.badge.lastBudget,
+          nearest: d.badge.lastNearest,
+        },
+        budgetNotifications: d.budgets.shown,
         panel: d.panels.snapshot ?? null,
         watchedRoots: d.watcher.watchedRoots,
         watcherEvents: d.watcher.events,

@@ -6,9 +6,16 @@
 import { isSourceId } from '../core/model';
 import { GRANULARITIES } from '../core/time/calendar';
 import { RANGE_PRESETS, SORT_COLUMNS } from '../core/queries/types';
-import type { DashboardData, FilterOptions, RangeSpec, SourceStatus, TablePage, TableSort, ViewQuery } from '../core/queries/types';
+import type { DashboardData, FilterOptions, GroupRow, RangeSpec, SourceStatus, TablePage, TableSort, ViewQuery } from '../core/queries/types';
+import type { BudgetStatus } from '../core/budgets/budgetStatus';
+import type { PlanValue } from '../core/budgets/planValue';
+import type { LimitsData } from '../core/limits/limitsView';
+import type { SessionDetail } from '../core/sessions/sessionDetail';
+import type { BreakdownBy } from '../core/limits/engineMethods';
 
-export type { DashboardData };
+export type { DashboardData, BudgetStatus, PlanValue, LimitsData, SessionDetail, BreakdownBy, GroupRow };
+
+export const BREAKDOWNS: readonly BreakdownBy[] = ['branch', 'project', 'source'];
 
 export type { RangePreset, RangeSpec, ViewQuery, TableSort } from '../core/queries/types';
 export { RANGE_PRESETS } from '../core/queries/types';
@@ -22,7 +29,14 @@ export type Request =
   | { id: number; type: 'exportCsv'; view: ViewQuery; sort: TableSort }
   | { id: number; type: 'sources' }
   | { id: number; type: 'importNow' }
-  | { id: number; type: 'openSettings' };
+  | { id: number; type: 'openSettings' }
+  | { id: number; type: 'limits' }
+  | { id: number; type: 'budgets' }
+  | { id: number; type: 'planValue' }
+  | { id: number; type: 'breakdown'; view: ViewQuery; by: BreakdownBy }
+  | { id: number; type: 'session'; sessionId: string }
+  /** Runs Connect Claude Code Limits (it shows its diff and asks first). */
+  | { id: number; type: 'connectClaudeLimits' };
 
 export type RequestType = Request['type'];
 
@@ -38,6 +52,14 @@ export interface InitData {
   /** When the last import finished (UTC ms), null before the first. */
   lastImport: number | null;
   importing: boolean;
+  /** aiUsage.plans: their sources' cost is labelled as API-equivalent. */
+  plans: PlanInfo[];
+}
+
+export interface PlanInfo {
+  name: string;
+  monthlyUsd: number;
+  sources: string[];
 }
 
 
@@ -49,6 +71,12 @@ export interface ReplyMap {
   sources: SourceStatus[];
   importNow: { newRows: number; errors: string[] };
   openSettings: null;
+  limits: LimitsData;
+  budgets: BudgetStatus[];
+  planValue: PlanValue[];
+  breakdown: GroupRow[];
+  session: SessionDetail;
+  connectClaudeLimits: null;
 }
 
 export type Reply =
@@ -59,7 +87,7 @@ export type Reply =
 
 export type Notification =
   /** New usage was imported (or another window saved): re-query, keeping filters, sort and scroll. */
-  | { type: 'dataChanged'; lastImport: number | null; options: FilterOptions }
+  | { type: 'dataChanged'; lastImport: number | null; options: FilterOptions; plans?: PlanInfo[] }
   | { type: 'importState'; importing: boolean; error: string | null };
 
 export type HostMessage = Reply | Notification;
@@ -86,6 +114,7 @@ export function isViewQuery(v: unknown): v is ViewQuery {
     isStrList(v.models) &&
     Array.isArray(v.sources) &&
     v.sources.every(isSourceId) &&
+    (v.branches === undefined || isStrList(v.branches)) &&
     (GRANULARITIES as readonly unknown[]).includes(v.granularity)
   );
 }
@@ -102,7 +131,15 @@ export function parseRequest(msg: unknown): Request | undefined {
     case 'sources':
     case 'importNow':
     case 'openSettings':
+    case 'limits':
+    case 'budgets':
+    case 'planValue':
+    case 'connectClaudeLimits':
       return { id: msg.id, type: msg.type };
+    case 'breakdown':
+      return isViewQuery(msg.view) && (BREAKDOWNS as readonly unknown[]).includes(msg.by) ? { id: msg.id, type: 'breakdown', view: msg.view, by: msg.by as BreakdownBy } : undefined;
+    case 'session':
+      return isStr(msg.sessionId, 512) && msg.sessionId ? { id: msg.id, type: 'session', sessionId: msg.sessionId } : undefined;
     case 'dashboard':
       return isViewQuery(msg.view) ? { id: msg.id, type: 'dashboard', view: msg.view } : undefined;
     case 'page':

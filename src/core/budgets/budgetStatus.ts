@@ -163,7 +163,11 @@ export function reachedThresholds(s: BudgetStatus): number[] {
   return THRESHOLDS.filter((x) => s.percent >= x);
 }
 
-/** The key a notification is remembered under: one per budget, period and threshold. */
-export function notificationKey(s: Pick<BudgetStatus, 'name' | 'amountUsd' | 'periodKey'>, threshold: number): string {
-  return `notified:budget:${s.name}:${s.amountUsd}:${s.periodKey}:${threshold}`;
+/**
+ * The key a notification is remembered under: one per budget, period and threshold. A
+ * "workspace" budget counts different projects in different windows, so its folders are part of it.
+ */
+export function notificationKey(s: Pick<BudgetStatus, 'name' | 'amountUsd' | 'periodKey' | 'scope'>, threshold: number, workspaceFolders: readonly string[] = []): string {
+  const scope = s.scope === 'workspace' ? `:${[...workspaceFolders].sort().join('|')}` : '';
+  return `notified:budget:${s.name}:${s.amountUsd}${scope}:${s.periodKey}:${threshold}`;
 }

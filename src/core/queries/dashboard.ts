@@ -86,6 +86,7 @@ export function filterOfView(view: ViewQuery, range: ResolvedRange): UsageFilter
     projects: view.projects,
     models: view.models,
     sources: view.sources,
+    branches: view.branches,
   };
 }
 

@@ -21,11 +21,17 @@ export function filterOptions(cat: Catalog): FilterOptions {
     source: String(r[0]) as SourceId,
     messages: Number(r[1]),
   }));
+  const branches = cat.all('SELECT name, requests, cost FROM branches WHERE rows > 0 ORDER BY requests DESC, name').map((r) => ({
+    branch: String(r[0]),
+    messages: Number(r[1]),
+    cost: Number(r[2]) / NANO,
+  }));
   const [first, last] = cat.all('SELECT MIN(slot), MAX(slot) FROM rollup')[0];
   return {
     projects,
     models,
     sources,
+    branches,
     firstTs: first === null ? null : Number(first) * SLOT_MS,
     lastTs: last === null ? null : (Number(last) + 1) * SLOT_MS - 1,
   };

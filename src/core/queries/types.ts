@@ -123,6 +123,8 @@ export interface FilterOptions {
   projects: { path: string; messages: number; cost: number }[];
   models: { model: string; messages: number; cost: number }[];
   sources: { source: SourceId; messages: number }[];
+  /** Git branches with usage ('(no branch)', '(detached HEAD)' included; unknown left out). */
+  branches: { branch: string; messages: number; cost: number }[];
   firstTs: number | null;
   lastTs: number | null;
 }
@@ -142,6 +144,8 @@ export interface ViewQuery {
   models: string[];
   /** Empty = all. */
   sources: SourceId[];
+  /** Git branches; empty or absent = all (absent in views saved by older versions). */
+  branches?: string[];
   granularity: Granularity;
 }
 

@@ -18,6 +18,7 @@ import { filterOptions } from '../queries/filterOptions';
 import { orderedRows, page } from '../queries/tablePages';
 import type { PageRequest, TableSort, ViewQuery } from '../queries/types';
 import { describeSources } from '../engine/sourceStatus';
+import { limitsMethods } from '../limits/engineMethods';
 import { UsageStore } from '../store/usageStore';
 import {
   summariseImport,
@@ -402,6 +403,7 @@ export class EngineService {
         return null;
       }),
       info: () => ({ dbFile: this.opts.dbFile, rows: this.store.rowCount(), bytes: this.store.byteSize(), warnings: [...this.store.warnings] }),
+      ...limitsMethods(this.store, (fn) => this.exclusive(fn)),
     };
     const fn = impl[method] as (p: ParamsOf<M>) => Promise<ResultOf<M>> | ResultOf<M>;
     return fn(p);

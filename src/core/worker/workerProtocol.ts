@@ -8,6 +8,7 @@ import type { PriceOverrides } from '../pricing';
 import type { FilterOptions, TablePage, TableSort, ViewQuery } from '../queries/types';
 import type { DashboardData, SourceStatus } from '../queries/types';
 import type { SourceContext } from '../importers/types';
+import type { LimitsMethods } from '../limits/engineMethods';
 
 /** What the worker needs to import: where to look, what is switched off, and the user's prices. */
 export interface EngineConfig {
@@ -63,8 +64,8 @@ export interface WatchSpec {
   glob: string;
 }
 
-/** method → [params, result] */
-export interface EngineMethods {
+/** method → [params, result] (limits, budgets, plan value, breakdowns and sessions: see limits/engineMethods.ts) */
+export interface EngineMethods extends LimitsMethods {
   configure: [EngineConfig, { repriced: number | null }];
   /** With `files`, only those (changed files the watcher saw) are read where their source allows it. */
   importNow: [{ reason: string; files?: string[] }, ImportSummary];

@@ -1,6 +1,12 @@
 // The extension host's side of the protocol, for the browser tests: every request the webview
 // posts is validated with the real parseRequest and answered from the real queries over a real
 // store, so what the page shows can be compared with the database.
+import { budgetStatuses } from '../../../src/core/budgets/budgetStatus';
+import { planValues } from '../../../src/core/budgets/planValue';
+import type { Budget, Plan } from '../../../src/core/budgets/types';
+import { limitsData } from '../../../src/core/limits/limitsData';
+import { groupBy } from '../../../src/core/queries/aggregate';
+import { sessionDetail } from '../../../src/core/sessions/sessionDetail';
 import { dashboardData, filterOfView, resolveRange } from '../../../src/core/queries/dashboard';
 import { filterOptions } from '../../../src/core/queries/filterOptions';
 import { page } from '../../../src/core/queries/tablePages';
@@ -17,6 +23,9 @@ export interface FakeHostOptions {
   init?: Partial<InitData>;
   /** Replaces the store-backed answer for some request types. */
   answer?: Answer;
+  /** aiUsage.budgets and aiUsage.plans, as the host would read them from settings. */
+  budgets?: Budget[];
+  plans?: Plan[];
 }
 
 export class FakeHost {
@@ -58,7 +67,8 @@ export class FakeHost {
   }
 
   initData(): InitData {
-    return { workspaceFolders: [WORKSPACE], workspaceHasUsage: true, timeZone: TZ, options: filterOptions(this.opts.store.catalog), lastImport: NOW - 4 * 60_000, importing: false, ...this.opts.init };
+    const plans = (this.opts.plans ?? []).map((p) => ({ name: p.name, monthlyUsd: p.monthlyUsd, sources: [...p.sources] }));
+    return { workspaceFolders: [WORKSPACE], workspaceHasUsage: true, timeZone: TZ, options: filterOptions(this.opts.store.catalog), lastImport: NOW - 4 * 60_000, importing: false, plans, ...this.opts.init };
   }
 
   async receive(raw: unknown): Promise<void> {
@@ -103,7 +113,18 @@ export class FakeHost {
       case 'importNow':
         return { newRows: 0, errors: [] };
       case 'openSettings':
+      case 'connectClaudeLimits':
         return null;
+      case 'limits':
+        return limitsData(store, NOW);
+      case 'budgets':
+        return budgetStatuses(store.catalog, this.opts.budgets ?? [], { now: NOW, tz: TZ, workspaceFolders: [WORKSPACE] });
+      case 'planValue':
+        return planValues(store.catalog, this.opts.plans ?? [], NOW, TZ);
+      case 'breakdown':
+        return groupBy(store.catalog, filterOfView(req.view, resolveRange(req.view.range, NOW, TZ)), req.by, TZ);
+      case 'session':
+        return sessionDetail(store, req.sessionId);
     }
   }
 }
