@@ -7,13 +7,14 @@ import { isSourceId } from '../core/model';
 import { GRANULARITIES } from '../core/time/calendar';
 import { RANGE_PRESETS, SORT_COLUMNS } from '../core/queries/types';
 import type { DashboardData, FilterOptions, GroupRow, RangeSpec, SourceStatus, TablePage, TableSort, ViewQuery } from '../core/queries/types';
-import type { BudgetStatus } from '../core/budgets/budgetStatus';
-import type { PlanValue } from '../core/budgets/planValue';
+import type { BudgetStatus, PlanValue } from '../core/budgets/types';
 import type { LimitsData } from '../core/limits/limitsView';
-import type { SessionDetail } from '../core/sessions/sessionDetail';
-import type { BreakdownBy } from '../core/limits/engineMethods';
+import type { SessionDetail } from '../core/sessions/types';
 
-export type { DashboardData, BudgetStatus, PlanValue, LimitsData, SessionDetail, BreakdownBy, GroupRow };
+/** The dashboard's breakdowns (models have their own chart). */
+export type BreakdownBy = 'branch' | 'project' | 'source';
+
+export type { DashboardData, BudgetStatus, PlanValue, LimitsData, SessionDetail, GroupRow };
 
 export const BREAKDOWNS: readonly BreakdownBy[] = ['branch', 'project', 'source'];
 

@@ -5,7 +5,9 @@ import type { Catalog } from '../store/catalog';
 import { series, totals } from '../queries/aggregate';
 import { fromLocal, localTime } from '../time/calendar';
 import type { UsageFilter } from '../queries/types';
-import { budgetName, type Budget, type BudgetPeriod } from './types';
+import { budgetName, type Budget, type BudgetPeriod, type BudgetStatus, type Forecast } from './types';
+
+export type { BudgetStatus, Forecast };
 
 const DAY = 86_400_000;
 /** Days of history the burn rate is taken from. */
@@ -19,45 +21,6 @@ export interface BudgetContext {
   tz: string;
   /** The open workspace's folders: what a "workspace" budget counts (all projects when none is open). */
   workspaceFolders: string[];
-}
-
-export interface Forecast {
-  /** USD at the end of the period: the middle 80% and the expected value. */
-  low: number;
-  expected: number;
-  high: number;
-  /** Mean USD per day over the basis days. */
-  ratePerDay: number;
-  /** Complete days the rate is taken from (0: no history yet, the forecast is what is spent). */
-  basisDays: number;
-}
-
-export interface BudgetStatus {
-  /** Position in aiUsage.budgets. */
-  index: number;
-  name: string;
-  period: BudgetPeriod;
-  amountUsd: number;
-  scope: string;
-  sources?: string[];
-  /** The current period, UTC ms [from, to). */
-  from: number;
-  to: number;
-  /** "November 2026", "Week of Nov 23", "Saturday, Nov 28". */
-  periodLabel: string;
-  spent: number;
-  /** Requests without a price: their cost is missing from `spent`. */
-  unpriced: number;
-  /** spent / amount × 100. */
-  percent: number;
-  level: 'ok' | 'warning' | 'over';
-  /** Calendar days left in the period, today included. */
-  daysLeft: number;
-  forecast: Forecast;
-  /** Cost per local day of the period so far (the card's chart). */
-  days: { start: number; cost: number }[];
-  /** Identifies this budget's current period, for remembering notifications. */
-  periodKey: string;
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');

@@ -4,29 +4,9 @@
 import type { Catalog } from '../store/catalog';
 import { totals } from '../queries/aggregate';
 import { fromLocal, localTime, parseDate } from '../time/calendar';
-import type { Plan } from './types';
+import type { Plan, PlanMonth, PlanValue } from './types';
 
-export interface PlanMonth {
-  /** YYYY-MM. */
-  key: string;
-  start: number;
-  /** API-priced cost of the plan's sources that month (so far, for the current month). */
-  apiCost: number;
-  /** The plan's cost that month (prorated by the days held). */
-  planCost: number;
-  /** apiCost / planCost; null when the plan cost nothing that month. */
-  ratio: number | null;
-  requests: number;
-  unpriced: number;
-}
-
-export interface PlanValue {
-  name: string;
-  monthlyUsd: number;
-  sources: string[];
-  /** Oldest first; the last is the current month. */
-  months: PlanMonth[];
-}
+export type { PlanMonth, PlanValue };
 
 const pad = (n: number) => String(n).padStart(2, '0');
 

@@ -100,3 +100,65 @@ export function budgetName(b: Budget): string {
   const scope = b.scope === 'all' ? 'all projects' : b.scope === 'workspace' ? 'this workspace' : b.scope;
   return `${b.period === 'day' ? 'Daily' : b.period === 'week' ? 'Weekly' : 'Monthly'} budget (${scope}${b.sources?.length ? `, ${b.sources.join(', ')}` : ''})`;
 }
+
+export interface Forecast {
+  /** USD at the end of the period: the middle 80% and the expected value. */
+  low: number;
+  expected: number;
+  high: number;
+  /** Mean USD per day over the basis days. */
+  ratePerDay: number;
+  /** Complete days the rate is taken from (0: no history yet, the forecast is what is spent). */
+  basisDays: number;
+}
+
+export interface BudgetStatus {
+  /** Position in aiUsage.budgets. */
+  index: number;
+  name: string;
+  period: BudgetPeriod;
+  amountUsd: number;
+  scope: string;
+  sources?: string[];
+  /** The current period, UTC ms [from, to). */
+  from: number;
+  to: number;
+  /** "November 2026", "Week of Nov 23", "Saturday, Nov 28". */
+  periodLabel: string;
+  spent: number;
+  /** Requests without a price: their cost is missing from `spent`. */
+  unpriced: number;
+  /** spent / amount × 100. */
+  percent: number;
+  level: 'ok' | 'warning' | 'over';
+  /** Calendar days left in the period, today included. */
+  daysLeft: number;
+  forecast: Forecast;
+  /** Cost per local day of the period so far (the card's chart). */
+  days: { start: number; cost: number }[];
+  /** Identifies this budget's current period, for remembering notifications. */
+  periodKey: string;
+}
+
+export interface PlanMonth {
+  /** YYYY-MM. */
+  key: string;
+  start: number;
+  /** API-priced cost of the plan's sources that month (so far, for the current month). */
+  apiCost: number;
+  /** The plan's cost that month (prorated by the days held). */
+  planCost: number;
+  /** apiCost / planCost; null when the plan cost nothing that month. */
+  ratio: number | null;
+  requests: number;
+  unpriced: number;
+}
+
+export interface PlanValue {
+  name: string;
+  monthlyUsd: number;
+  sources: string[];
+  /** Oldest first; the last is the current month. */
+  months: PlanMonth[];
+}
+

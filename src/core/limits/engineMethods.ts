@@ -12,7 +12,7 @@ import type { UsageStore } from '../store/usageStore';
 import { limitsData } from './limitsData';
 import type { LimitsData } from './limitsView';
 
-export type BreakdownBy = 'branch' | 'project' | 'source';
+import type { BreakdownBy } from '../../shared/protocol';
 
 /** method → [params, result] */
 export interface LimitsMethods {

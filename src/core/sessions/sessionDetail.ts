@@ -1,44 +1,17 @@
 // One session's drill-down: its requests, cost over time, models and duration. The catalog knows
 // the session's first and last request, so only the month files of that span are read, through
 // their time index: a session's rows, never a scan of the history.
-import type { SourceId } from '../model';
 import type { UsageStore } from '../store/usageStore';
 import { monthOf } from '../store/partition';
 import { PART_SELECT, partRowOf } from '../store/partition';
 import { DimNames } from '../queries/tableRows';
 import type { TableRow } from '../queries/types';
+import type { SessionDetail, SessionModel } from './types';
+
+export type { SessionDetail, SessionModel };
 
 /** Rows sent at most (a session has tens to hundreds; Copilot segments and long agents more). */
 export const SESSION_ROW_LIMIT = 2000;
-
-export interface SessionModel {
-  model: string;
-  messages: number;
-  cost: number;
-  tokens: number;
-}
-
-export interface SessionDetail {
-  sessionId: string;
-  found: boolean;
-  sources: SourceId[];
-  projects: string[];
-  branches: string[];
-  first: number | null;
-  last: number | null;
-  durationMs: number;
-  messages: number;
-  cost: number;
-  tokensSent: number;
-  tokensReceived: number;
-  unpricedMessages: number;
-  models: SessionModel[];
-  /** Each request's cost and the running total, in time order (the chart). */
-  points: { ts: number; cost: number; total: number }[];
-  /** In time order; at most SESSION_ROW_LIMIT. */
-  rows: TableRow[];
-  truncated: boolean;
-}
 
 export async function sessionDetail(store: UsageStore, sessionId: string): Promise<SessionDetail> {
   const cat = store.catalog;
@@ -86,7 +59,7 @@ export async function sessionDetail(store: UsageStore, sessionId: string): Promi
   out.branches = [...new Set(rows.map((r) => r.branch).filter(Boolean))];
   out.first = rows[0].ts;
   out.last = rows[rows.length - 1].ts;
-  out.durationMs = out.last - out.first;
+  out.durationMs = rows[rows.length - 1].ts - rows[0].ts;
   out.models = [...models.values()].sort((a, b) => b.cost - a.cost || b.messages - a.messages);
   out.truncated = rows.length > SESSION_ROW_LIMIT;
   out.rows = rows.slice(0, SESSION_ROW_LIMIT);
