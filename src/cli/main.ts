@@ -16,6 +16,7 @@ import { describeSources } from '../core/engine/sourceStatus';
 import { UsageStore } from '../core/store/usageStore';
 import { formatBytes, formatInt, formatUsd } from '../core/format';
 import { parseArgs, UsageError, type FlagSpec } from './args';
+import { budgetCommand, limitsCommand, vscodeUserSettings } from './budgetCommand';
 import { pricesUpdate, storedPriceTableFile } from './pricesCommand';
 import { renderTable } from './table';
 
@@ -23,9 +24,11 @@ const HELP = `ai-usage — where does your AI money go?
 
 Usage:
   ai-usage import  [--db FILE] [--prices FILE] [--source ID]... [--json]
-  ai-usage report  daily|weekly|monthly|models|projects|sources|sessions
+  ai-usage report  daily|weekly|monthly|models|projects|sources|sessions|branches
                    [--db FILE] [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--project PATH]...
-                   [--model ID]... [--source ID]... [--tz ZONE] [--json] [--no-import]
+                   [--model ID]... [--source ID]... [--branch NAME]... [--tz ZONE] [--json] [--no-import]
+  ai-usage budget  [--db FILE] [--settings FILE] [--tz ZONE] [--json] [--no-import]
+  ai-usage limits  [--db FILE] [--tz ZONE] [--json] [--no-import]
   ai-usage sources [--db FILE] [--json]
   ai-usage reprice [--db FILE] [--prices FILE] [--json]
   ai-usage prices update [--db FILE] [--prices FILE] [--url URL] [--json]
@@ -40,6 +43,7 @@ Options:
   --json          machine-readable output
   --no-import     report from the database as it is, without importing new usage first
   --url URL       where \`prices update\` fetches the genai-prices data file (default: the package's GitHub copy)
+  --settings FILE a VS Code settings.json with "aiUsage.budgets" (default: VS Code's user settings)
 
 Sources: ${SOURCE_IDS.filter((s) => s !== 'api').join(', ')}`;
 
@@ -54,9 +58,12 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     project: { value: true, repeat: true },
     model: { value: true, repeat: true },
     source: { value: true, repeat: true },
+    branch: { value: true, repeat: true },
     tz: { value: true },
     'no-import': {},
   },
+  budget: { ...COMMON, prices: { value: true }, settings: { value: true }, tz: { value: true }, 'no-import': {} },
+  limits: { ...COMMON, prices: { value: true }, tz: { value: true }, 'no-import': {} },
   sources: { ...COMMON },
   reprice: { ...COMMON, prices: { value: true } },
   prices: { ...COMMON, prices: { value: true }, url: { value: true } },
@@ -70,6 +77,7 @@ const REPORTS: Record<string, { period?: Granularity; group?: GroupBy; title: st
   projects: { group: 'project', title: 'Project' },
   sources: { group: 'source', title: 'Source' },
   sessions: { group: 'session', title: 'Session' },
+  branches: { group: 'branch', title: 'Branch' },
 };
 
 interface Io {
@@ -224,6 +232,8 @@ function filterOf(flags: Map<string, string[]>, tz: string): UsageFilter {
   const models = flags.get('model');
   if (models) f.models = models;
   f.sources = sourcesOf(flags);
+  const branches = flags.get('branch');
+  if (branches) f.branches = branches;
   return f;
 }
 
@@ -358,6 +368,37 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return 0;
     }
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    if (command === 'budget' || command === 'limits') {
+      const tzOf = (tz: string | undefined) => {
+        try {
+          return resolveTimeZone(tz);
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+      };
+      const openStoreImported = async () => {
+        const store = flags.has('no-import') ? undefined : (await doImport(flags)).store;
+        return store ?? openStore(flags);
+      };
+      const json = flags.has('json');
+      if (command === 'limits') await limitsCommand({ json, tz: tzOf(one(flags, 'tz')), now: Date.now(), openStore: openStoreImported, out: io.out });
+      else {
+        const settings = one(flags, 'settings');
+        await budgetCommand({
+          settingsFile: settings ? path.resolve(settings) : vscodeUserSettings(),
+          explicitSettings: !!settings,
+          tz: one(flags, 'tz'),
+          json,
+          openStore: openStoreImported,
+          resolveTz: tzOf,
+          now: Date.now(),
+          cwd: process.cwd(),
+          out: io.out,
+          err: (t) => io.err(t),
+        });
+      }
+      return 0;
+    }
     if (command === 'import') {
       const { report: r, store } = await doImport(flags, sourcesOf(flags));
       for (const w of store?.warnings ?? []) io.err(`warning: ${w}`);
