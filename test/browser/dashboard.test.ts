@@ -428,7 +428,8 @@ describe('dashboard webview in Chromium', function () {
     await state.locator('.empty-sources li').first().waitFor();
     const t = await state.innerText();
     assert.match(t, /No AI usage found yet/);
-    assert.match(t, /Claude Code\s+\/home\/dev\/\.claude\/projects\s+\/home\/dev\/\.config\/claude\/projects\s+not found/);
+    // (The third place is where Connect Claude Code Limits saves the statusLine input.)
+    assert.match(t, /Claude Code\s+\/home\/dev\/\.claude\/projects\s+\/home\/dev\/\.config\/claude\/projects\s+and 1 more places\s+not found/);
     assert.match(t, /Cline\s+\/home\/dev\/\.config\/Code\/User\/globalStorage\/saoudrizwan\.claude-dev\s+[^\n]+\s+and \d+ more places\s+not found/);
     assert.match(t, /Codex/);
     assert.equal(p.host.of('dashboard').length, 0, 'no pointless queries');
