@@ -143,7 +143,7 @@ describe('limits, budgets, value, branches and sessions in Chromium', function (
     assert.equal(spent.data.length, 30, 'every day of November');
     const today = spent.data.findLastIndex((v) => v !== null);
     assert.ok(Math.abs(spent.data[today]! - month.spent) < 1e-9, 'the line ends at what is spent');
-    assert.equal(forecast.data[today], spent.data[today], 'the dashed line continues from there');
+    assert.ok(Math.abs(forecast.data[today]! - spent.data[today]!) < 1e-9, 'the dashed line continues from there');
     assert.ok(Math.abs(forecast.data.at(-1)! - month.forecast.expected) < 1e-9, '…to the expected month-end');
     assert.match(await cards.nth(1).locator('.panel-title').innerText(), /Weekly budget \(this workspace, claude-code\)/i);
     assert.equal(await cards.nth(1).getByTestId('budget-percent').innerText(), `${Math.floor(week.percent)}%`);
@@ -211,8 +211,8 @@ describe('limits, budgets, value, branches and sessions in Chromium', function (
         await p.page.mouse.move(1, 1);
         await p.page.getByTestId('insights').screenshot({ path: path.join(shots, `insights-${theme}.png`) });
         await p.page.locator('.charts').screenshot({ path: path.join(shots, `branches-${theme}.png`) });
-        const q = await open({ theme, state: { view: DEFAULT_VIEW, columns: { source: false, session: true } } });
-        await q.page.locator('#urow-0 .session-link').click();
+        const q = await open({ theme, state: { view: { ...DEFAULT_VIEW, projects: [] }, columns: { source: false, session: true } } });
+        await q.page.locator('.session-link', { hasText: 'live-session' }).first().click();
         await q.page.getByTestId('session-cost').waitFor();
         await q.page.waitForTimeout(200);
         await q.page.screenshot({ path: path.join(shots, `session-${theme}.png`) });
@@ -228,8 +228,8 @@ describe('limits, budgets, value, branches and sessions in Chromium', function (
       for (const c of await p.page.locator('.insights .panel').all()) assert.ok((await c.boundingBox())!.width <= 400);
       await p.page.getByTestId('insights').screenshot({ path: path.join(shots, 'insights-dark-400.png') });
       await p.page.screenshot({ path: path.join(shots, 'dashboard-insights-dark-400.png'), fullPage: true });
-      const q = await open({ width: 400, height: 800, state: { view: DEFAULT_VIEW, columns: { source: false, session: true } } });
-      await q.page.locator('#urow-0 .session-link').click();
+      const q = await open({ width: 400, height: 800, state: { view: { ...DEFAULT_VIEW, projects: [] }, columns: { source: false, session: true } } });
+      await q.page.locator('.session-link', { hasText: 'live-session' }).first().click();
       await q.page.getByTestId('session-cost').waitFor();
       await q.page.screenshot({ path: path.join(shots, 'session-dark-400.png') });
     });
