@@ -22,6 +22,8 @@ const nodeCommon = {
   sourcemap: dev,
   minify: !dev,
   logLevel: 'warning',
+  // jsonc-parser's default entry is a UMD wrapper whose inner require() calls esbuild cannot follow.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
 };
 
 // The CLI loads the price table (most of its size) only when it has something to price: a warm

@@ -200,6 +200,51 @@ function bridgeActions(page, state) {
       );
       return { ms: (await end.jsonValue()) - start, row, total };
     },
+    /** Reads the Limits card of a tool in the rendered webview: one text per window. */
+    async limitsCard({ source }) {
+      const card = webview(page).locator(`[data-testid="limits-${source}"]`);
+      if (!(await card.count())) return { rendered: false };
+      const windows = await card.locator('[data-testid="limit-window"]').evaluateAll((els) => els.map((e) => e.innerText.replace(/\s+/g, ' ').trim()));
+      return { rendered: true, origin: (await card.locator('.origin').first().innerText()).trim(), windows };
+    },
+    /** The badge's classes and colours, and the theme's warning and error backgrounds to compare with. */
+    async statusbarStyle() {
+      const item = await badgeItem(page);
+      if (!(await item.count())) return { found: false };
+      return item.evaluate((el) => {
+        const css = getComputedStyle(el);
+        const vars = getComputedStyle(document.querySelector('.monaco-workbench') ?? document.body);
+        const probe = (v) => {
+          const d = document.createElement('div');
+          d.style.backgroundColor = `var(${v})`;
+          document.body.append(d);
+          const c = getComputedStyle(d).backgroundColor;
+          d.remove();
+          return c;
+        };
+        return {
+          found: true,
+          className: el.className,
+          background: css.backgroundColor,
+          warning: probe('--vscode-statusBarItem-warningBackground'),
+          error: probe('--vscode-statusBarItem-errorBackground'),
+          warningVar: vars.getPropertyValue('--vscode-statusBarItem-warningBackground').trim(),
+        };
+      });
+    },
+    /** Visible notification toasts whose text contains `text`. */
+    async notifications({ text }) {
+      const toasts = page.locator('.notification-toast-container .notification-toast, .notifications-toasts .notification-list-item').filter({ hasText: text });
+      const texts = await toasts.evaluateAll((els) => els.filter((e) => e.offsetParent !== null).map((e) => e.innerText.replace(/\s+/g, ' ').trim()));
+      return { count: new Set(texts).size, texts: [...new Set(texts)] };
+    },
+    /** Clicks a button of the notification whose text contains `text`. */
+    async clickNotification({ text, button }) {
+      const toast = page.locator('.notification-toast', { hasText: text }).first();
+      await toast.waitFor({ state: 'visible', timeout: 15_000 });
+      await toast.locator('.monaco-button', { hasText: button }).first().click({ timeout: 10_000 });
+      return { clicked: button };
+    },
     async clickGranularity({ label }) {
       await webview(page).locator('[aria-label="Chart granularity"] button', { hasText: label }).click({ timeout: 10_000 });
       return { clicked: label };

@@ -49,7 +49,9 @@ export async function bridge<T = any>(action: string, args: object = {}): Promis
 }
 
 export interface HostState {
-  badge: { text: string; tooltip: string; visible: boolean; summary: any };
+  badge: { text: string; tooltip: string; visible: boolean; summary: any; level: 'ok' | 'warning' | 'over'; budget: any; nearest: any };
+  /** Budget notifications this window raised. */
+  budgetNotifications: { key: string; message: string }[];
   panel: null | {
     open: boolean;
     visible: boolean;

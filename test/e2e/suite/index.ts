@@ -16,7 +16,10 @@ export function run(): Promise<void> {
   if (current === 'restore') require('./restore.test');
   else if (current === 'trust') require('./trust.test');
   else if (current === 'scale') require('./scale.test');
-  else require('./main.test');
+  else {
+    require('./main.test');
+    require('./limits.test');
+  }
   return new Promise((resolve, reject) => {
     mocha.run((failures) => {
       const stats = mocha.suite.total();
