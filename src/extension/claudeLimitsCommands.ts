@@ -15,6 +15,17 @@ export function claudeConnectPaths(): ConnectPaths {
   return { settingsFile: claudeSettingsFile(process.env, os.homedir()), dir: statusLineDir(processSourceContext()) };
 }
 
+/**
+ * Asks to go ahead, after the diff is on screen: a quick pick (not a modal dialog, which would
+ * hide the diff; not a toast, which can time out unseen), with what will happen as its detail.
+ */
+async function confirm(title: string, action: string, detail: string, warnings: string[] = []): Promise<boolean> {
+  const go: vscode.QuickPickItem = { label: `$(check) ${action}`, detail };
+  const items: vscode.QuickPickItem[] = [go, ...warnings.map((w) => ({ label: '$(warning) Note', detail: w })), { label: '$(close) Cancel' }];
+  const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'The diff shows the change to settings.json', ignoreFocusOut: true });
+  return pick === go;
+}
+
 /** Read-only documents for the diff's proposed side. */
 class PreviewDocuments implements vscode.TextDocumentContentProvider {
   private readonly docs = new Map<string, string>();
@@ -62,12 +73,8 @@ export function registerClaudeLimitsCommands(context: vscode.ExtensionContext, d
         const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
         const warnings = await connectWarnings(folders, process.platform, before);
         await showDiff(paths.settingsFile, before, plan.after, 'Connect Claude Code Limits: settings.json');
-        const detail = [
-          `Claude Code passes your plan's 5-hour and weekly limits only to its status line command. This wraps ${plan.originalCommand ? 'your status line command' : 'the (empty) status line'} in ${paths.settingsFile}: the wrapper saves what Claude Code passes into ${paths.dir} and then runs your command unchanged. Nothing leaves this machine. A backup is kept, and Disconnect Claude Code Limits undoes it.`,
-          ...warnings.map((w) => `⚠ ${w}`),
-        ].join(' ');
-        const pick = await vscode.window.showInformationMessage(`Connect Claude Code Limits? ${detail}`, 'Connect', 'Cancel');
-        if (pick !== 'Connect') return;
+        const detail = `Claude Code passes your plan's limits only to its status line command. This wraps ${plan.originalCommand ? 'your command' : 'the (empty) status line'}: the wrapper saves what Claude Code passes into ${paths.dir}, then runs your command unchanged. Nothing leaves this machine; a backup is kept; Disconnect undoes it.`;
+        if (!(await confirm('Connect Claude Code Limits?', 'Connect', detail, warnings))) return;
         const { backup } = await applyConnect(plan, paths);
         d.log.info(`connected Claude Code limits in ${paths.settingsFile}${backup ? ` (backup: ${backup})` : ''}`);
         void vscode.window.showInformationMessage(`AI Usage: Claude Code Limits connected. Your limits show after Claude Code's next response.${backup ? ` Backup: ${backup}` : ''}`);
@@ -86,8 +93,7 @@ export function registerClaudeLimitsCommands(context: vscode.ExtensionContext, d
         }
         await showDiff(plan.settingsFile, plan.before, plan.after, 'Disconnect Claude Code Limits: settings.json');
         const how = plan.exact ? 'restores the file exactly as it was before Connect' : 'puts your own status line command back (the file changed since Connect; your other changes stay)';
-        const pick = await vscode.window.showInformationMessage(`Disconnect Claude Code Limits? This ${how}.`, 'Disconnect', 'Cancel');
-        if (pick !== 'Disconnect') return;
+        if (!(await confirm('Disconnect Claude Code Limits?', 'Disconnect', `This ${how}.`))) return;
         await applyDisconnect(plan, paths);
         d.log.info(`disconnected Claude Code limits in ${plan.settingsFile}`);
         void vscode.window.showInformationMessage('AI Usage: Claude Code Limits disconnected.');

@@ -17,7 +17,7 @@ import { formatCompact, formatInt, formatPercent, formatUsd } from '../../src/co
 import { projectName } from '../../src/webview/lib/labels';
 import { formatDateTime } from '../../src/webview/lib/periods';
 import { FakeHost, type FakeHostOptions } from './support/fakeHost';
-import { BODY_CLASS, buildBundle, chartOption, launchBrowser, openPanel, screenshotDir, startServer, type OpenOptions, type Panel, type Server, type ThemeName } from './support/harness';
+import { BODY_CLASS, buildBundle, chartOption, closePanels, launchBrowser, openPanel, screenshotDir, startServer, until, type OpenOptions, type Panel, type Server, type ThemeName } from './support/harness';
 import { NOW, TZ, WORKSPACE, sourceStatuses, usageRecords, usageStore } from './support/usageFixture';
 
 const DEFAULT_VIEW: ViewQuery = { projects: [WORKSPACE], range: { preset: '30d' }, models: [], sources: [], granularity: 'day' };
@@ -48,14 +48,7 @@ describe('dashboard webview in Chromium', function () {
   afterEach(async function () {
     const open = panels;
     panels = [];
-    for (const p of open) {
-      const violations = await p.csp().catch(() => []);
-      await p.close();
-      if (this.currentTest?.state === 'passed') {
-        assert.deepEqual(violations, [], 'no CSP violations');
-        assert.deepEqual(p.errors, [], 'no console errors');
-      }
-    }
+    await closePanels(open, this.currentTest?.state === 'passed');
   });
 
   async function open(o: OpenOptions = {}, h: Partial<FakeHostOptions> = {}) {
@@ -81,16 +74,6 @@ describe('dashboard webview in Chromium', function () {
     r.costSource === 'unpriced' ? 'unpriced' : formatUsd(r.cost),
   ];
 
-  /** Waits until the host has seen a request of `type` matching `pred`. */
-  async function until<T>(fn: () => T | undefined, what: string, ms = 5000): Promise<T> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = fn();
-      if (v) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
 
   it('serves the panel HTML with exactly the required CSP', async () => {
     const p = await open();

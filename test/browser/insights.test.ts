@@ -17,7 +17,7 @@ import type { SourceStatus, ViewQuery } from '../../src/core/queries/types';
 import { sessionDetail } from '../../src/core/sessions/sessionDetail';
 import type { UsageStore } from '../../src/core/store/usageStore';
 import { FakeHost, type FakeHostOptions } from './support/fakeHost';
-import { buildBundle, chartOption, launchBrowser, openPanel, screenshotDir, startServer, type OpenOptions, type Panel, type Server, type ThemeName } from './support/harness';
+import { buildBundle, chartOption, closePanels, launchBrowser, openPanel, screenshotDir, startServer, until, type OpenOptions, type Panel, type Server, type ThemeName } from './support/harness';
 import { NOW, TZ, WORKSPACE, sourceStatuses, usageRecords, usageStore } from './support/usageFixture';
 
 const H = 3_600_000;
@@ -72,14 +72,7 @@ describe('limits, budgets, value, branches and sessions in Chromium', function (
   afterEach(async function () {
     const open = panels;
     panels = [];
-    for (const p of open) {
-      const violations = await p.csp().catch(() => []);
-      await p.close();
-      if (this.currentTest?.state === 'passed') {
-        assert.deepEqual(violations, [], 'no CSP violations');
-        assert.deepEqual(p.errors, [], 'no console errors');
-      }
-    }
+    await closePanels(open, this.currentTest?.state === 'passed');
   });
 
   async function open(o: OpenOptions = {}, h: Partial<FakeHostOptions> = {}) {
@@ -90,15 +83,6 @@ describe('limits, budgets, value, branches and sessions in Chromium', function (
     return { host, ...panel };
   }
 
-  async function until<T>(fn: () => T | undefined, what: string, ms = 5000): Promise<T> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = fn();
-      if (v) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
 
   it('Limits: each window of each tool with its used share, its reset time in the user zone, and its origin', async () => {
     const p = await open();
@@ -141,7 +125,7 @@ describe('limits, budgets, value, branches and sessions in Chromium', function (
     const forecast = series.find((s) => s.name === 'Forecast')!;
     assert.equal(forecast.lineStyle?.type, 'dashed');
     assert.equal(spent.data.length, 30, 'every day of November');
-    const today = spent.data.findLastIndex((v) => v !== null);
+    const today = spent.data.map((v) => v !== null).lastIndexOf(true);
     assert.ok(Math.abs(spent.data[today]! - month.spent) < 1e-9, 'the line ends at what is spent');
     assert.ok(Math.abs(forecast.data[today]! - spent.data[today]!) < 1e-9, 'the dashed line continues from there');
     assert.ok(Math.abs(forecast.data.at(-1)! - month.forecast.expected) < 1e-9, '…to the expected month-end');

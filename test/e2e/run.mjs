@@ -217,7 +217,7 @@ function bridgeActions(page, state) {
         const probe = (v) => {
           const d = document.createElement('div');
           d.style.backgroundColor = `var(${v})`;
-          document.body.append(d);
+          (document.querySelector('.monaco-workbench') ?? document.body).append(d);
           const c = getComputedStyle(d).backgroundColor;
           d.remove();
           return c;
@@ -232,18 +232,19 @@ function bridgeActions(page, state) {
         };
       });
     },
-    /** Visible notification toasts whose text contains `text`. */
-    async notifications({ text }) {
-      const toasts = page.locator('.notification-toast-container .notification-toast, .notifications-toasts .notification-list-item').filter({ hasText: text });
-      const texts = await toasts.evaluateAll((els) => els.filter((e) => e.offsetParent !== null).map((e) => e.innerText.replace(/\s+/g, ' ').trim()));
-      return { count: new Set(texts).size, texts: [...new Set(texts)] };
+    /** Picks the item of the open quick pick (titled `title`) whose label contains `label`. */
+    async pickQuickInput({ title, label }) {
+      const widget = page.locator('.quick-input-widget', { hasText: title });
+      await widget.waitFor({ state: 'visible', timeout: 15_000 });
+      await widget.locator('.monaco-list-row', { hasText: label }).first().click({ timeout: 10_000 });
+      await widget.waitFor({ state: 'hidden', timeout: 10_000 });
+      return { picked: label };
     },
-    /** Clicks a button of the notification whose text contains `text`. */
-    async clickNotification({ text, button }) {
-      const toast = page.locator('.notification-toast', { hasText: text }).first();
-      await toast.waitFor({ state: 'visible', timeout: 15_000 });
-      await toast.locator('.monaco-button', { hasText: button }).first().click({ timeout: 10_000 });
-      return { clicked: button };
+    /** Notifications listed in the notification center (the suite opens it) whose text contains `text`. */
+    async notificationCenter({ text }) {
+      const items = page.locator('.notifications-center .notification-list-item').filter({ hasText: text });
+      const texts = await items.evaluateAll((els) => els.map((e) => e.innerText.replace(/\s+/g, ' ').trim()));
+      return { count: texts.length, texts };
     },
     async clickGranularity({ label }) {
       await webview(page).locator('[aria-label="Chart granularity"] button', { hasText: label }).click({ timeout: 10_000 });

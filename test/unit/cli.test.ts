@@ -3,32 +3,11 @@ import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { main } from '../../src/cli/main';
+import { cli } from '../support/cliRun';
 import { priceDataWith, servePriceData } from '../support/priceData';
 import { tempDir } from '../support/tempDir';
 
 const exec = promisify(execFile);
-
-interface Captured {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** Runs the CLI in-process with a fake home holding real Claude Code and Codex logs. */
-async function cli(args: string[], env: Record<string, string>): Promise<Captured> {
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  let out = '';
-  let err = '';
-  try {
-    const code = await main(args, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
-    return { code, out, err };
-  } finally {
-    for (const k of Object.keys(env)) delete process.env[k];
-    Object.assign(process.env, saved);
-  }
-}
 
 const claudeLine = (id: string, ts: string, cwd: string, u: { in: number; out: number; cr: number; cw: number }, model = 'claude-sonnet-4-5-20250929') =>
   JSON.stringify({
@@ -227,6 +206,6 @@ describe('ai-usage CLI', () => {
     assert.deepEqual(JSON.parse(stdout).rows.map((r: { key: string }) => r.key).sort(), ['claude-code', 'codex']);
     const bad = await exec(process.execPath, [bin, 'report', 'nope']).catch((e) => e);
     assert.equal(bad.code, 2);
-    assert.equal(bad.stderr.trim(), 'ai-usage: report needs one of: daily, weekly, monthly, models, projects, sources, sessions');
+    assert.equal(bad.stderr.trim(), 'ai-usage: report needs one of: daily, weekly, monthly, models, projects, sources, sessions, branches');
   });
 });

@@ -94,3 +94,21 @@ export function tooltipBox(title: string, rows: { color?: string; label: string;
 
 /** Reduced motion (or a test run that asks for it) turns chart animation off. */
 export const animate = (): boolean => !window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
+
+/**
+ * The frame of the cards' small charts (budget, value, session): compact grid, an axis tooltip
+ * built by `rows` for the hovered index.
+ */
+export function smallAxisChart(tooltip: (index: number) => HTMLElement, shadow = false): Pick<ChartOption, 'animation' | 'grid' | 'tooltip'> {
+  return {
+    animation: animate(),
+    grid: { left: 8, right: 12, top: 12, bottom: 4, outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' },
+    tooltip: {
+      trigger: 'axis',
+      ...(shadow ? { axisPointer: { type: 'shadow' } } : {}),
+      confine: true,
+      className: 'chart-tooltip',
+      formatter: (params) => tooltip((Array.isArray(params) ? params[0] : params)?.dataIndex ?? 0),
+    },
+  };
+}

@@ -1,6 +1,7 @@
 // Runs the production webview bundle in Debian's Chromium: a local server hands out the panel
 // HTML from webviewHtml() behind the real CSP, a fake acquireVsCodeApi relays messages to a
 // FakeHost in Node, and every CSP violation or console error is collected.
+import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -164,4 +165,27 @@ export async function screenshotDir(): Promise<string> {
   const dir = path.resolve(ROOT, process.env.SCREENSHOT_DIR ?? 'test-results/screenshots');
   await fs.mkdir(dir, { recursive: true });
   return dir;
+}
+
+/** Closes the panels a test opened; after a passed test, each must have seen no CSP violation and logged no error. */
+export async function closePanels(open: Panel[], passed: boolean): Promise<void> {
+  for (const p of open) {
+    const violations = await p.csp().catch(() => []);
+    await p.close();
+    if (passed) {
+      assert.deepEqual(violations, [], 'no CSP violations');
+      assert.deepEqual(p.errors, [], 'no console errors');
+    }
+  }
+}
+
+/** Polls `fn` (e.g. "has the host seen this request?") until it gives a value. */
+export async function until<T>(fn: () => T | undefined, what: string, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

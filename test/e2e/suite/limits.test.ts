@@ -80,16 +80,21 @@ describe('plan limits, budgets and Claude Code limits in VS Code', function () {
       assert.equal(after.budgetNotifications.length, 1, JSON.stringify(after.budgetNotifications));
       assert.match(after.budgetNotifications[0].message, /^AI Usage: 8[45]% of E2E daily budget spent/);
       if (hasBridge()) {
-        const style = await until('the warning background on screen', async () => {
-          const s = await bridge('statusbarStyle');
-          return s.found && s.background === s.warning && s;
+        let style: any;
+        await until('the warning background on screen', async () => {
+          style = await bridge('statusbarStyle');
+          return style.found && style.background === style.warning;
+        }).catch((e) => {
+          throw new Error(`${e.message}; badge style: ${JSON.stringify(style)}`);
         });
         assert.notEqual(style.background, style.error);
-        const shown = await until('the notification on screen', async () => {
-          const n = await bridge('notifications', { text: 'E2E daily budget' });
+        await vscode.commands.executeCommand('notifications.showList');
+        const shown = await until('the notification in the notification center', async () => {
+          const n = await bridge('notificationCenter', { text: 'E2E daily budget' });
           return n.count > 0 && n;
         });
         assert.equal(shown.count, 1, shown.texts.join(' | '));
+        await vscode.commands.executeCommand('notifications.hideList');
         report(`      budget: badge "${after.badge.text}" on ${style.background}; notification: ${shown.texts[0]}`);
       }
     } finally {
@@ -99,14 +104,14 @@ describe('plan limits, budgets and Claude Code limits in VS Code', function () {
   });
 
   it('Connect and Disconnect Claude Code Limits leave settings.json byte-identical after a round trip', async function () {
-    if (!hasBridge()) this.skip(); // the confirmation is a notification button
+    if (!hasBridge()) this.skip(); // the confirmation is picked in the page
     const settings = path.join(fx.claudeConfigDir, 'settings.json');
     const original = `{\r\n\t"$schema": "https://json.schemastore.org/claude-code-settings.json",\r\n\t"statusLine": {\r\n\t\t"type": "command",\r\n\t\t"command": "printf '%s' \\"demo status\\"",\r\n\t\t"padding": 0\r\n\t},\r\n\t"model": "sonnet"\r\n}\r\n`;
     fs.writeFileSync(settings, original);
     const input = JSON.stringify({ session_id: 'e2e', model: { display_name: 'Sonnet' }, rate_limits: { five_hour: { used_percentage: 63, resets_at: Math.floor(Date.now() / 1000) + 5400 } } });
     try {
       const connecting = Promise.resolve(vscode.commands.executeCommand('aiUsage.connectClaudeLimits'));
-      await bridge('clickNotification', { text: 'Connect Claude Code Limits?', button: 'Connect' });
+      await bridge('pickQuickInput', { title: 'Connect Claude Code Limits?', label: 'Connect' });
       await connecting;
       const connected = fs.readFileSync(settings, 'utf8');
       assert.notEqual(connected, original);
@@ -120,7 +125,7 @@ describe('plan limits, budgets and Claude Code limits in VS Code', function () {
       });
 
       const disconnecting = Promise.resolve(vscode.commands.executeCommand('aiUsage.disconnectClaudeLimits'));
-      await bridge('clickNotification', { text: 'Disconnect Claude Code Limits?', button: 'Disconnect' });
+      await bridge('pickQuickInput', { title: 'Disconnect Claude Code Limits?', label: 'Disconnect' });
       await disconnecting;
       assert.equal(fs.readFileSync(settings, 'utf8'), original, 'byte-identical');
       assert.deepEqual(await runStatusLine(JSON.parse(original.replace(/\r\n\t*/g, '')).statusLine.command, input), { code: 0, out: 'demo status' });

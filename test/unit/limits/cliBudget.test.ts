@@ -3,23 +3,9 @@
 import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { main } from '../../../src/cli/main';
 import { vscodeUserSettings } from '../../../src/cli/budgetCommand';
+import { cli } from '../../support/cliRun';
 import { tempDir } from '../../support/tempDir';
-
-async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  let out = '';
-  let err = '';
-  try {
-    const code = await main(args, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
-    return { code, out, err };
-  } finally {
-    for (const k of Object.keys(env)) delete process.env[k];
-    Object.assign(process.env, saved);
-  }
-}
 
 describe('ai-usage budget, limits and report branches', () => {
   const now = Date.now();
