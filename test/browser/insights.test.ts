@@ -15,6 +15,8 @@ import { groupBy } from '../../src/core/queries/aggregate';
 import { dashboardData } from '../../src/core/queries/dashboard';
 import type { SourceStatus, ViewQuery } from '../../src/core/queries/types';
 import { sessionDetail } from '../../src/core/sessions/sessionDetail';
+import { page as tablePage } from '../../src/core/queries/tablePages';
+import { filterOfView, resolveRange } from '../../src/core/queries/dashboard';
 import type { UsageStore } from '../../src/core/store/usageStore';
 import { FakeHost, type FakeHostOptions } from './support/fakeHost';
 import { buildBundle, chartOption, closePanels, launchBrowser, openPanel, screenshotDir, startServer, until, type OpenOptions, type Panel, type Server, type ThemeName } from './support/harness';
@@ -74,6 +76,8 @@ describe('limits, budgets, value, branches and sessions in Chromium', function (
     panels = [];
     await closePanels(open, this.currentTest?.state === 'passed');
   });
+
+  const queryPageRows = async (v: ViewQuery) => (await tablePage(store, { filter: filterOfView(v, resolveRange(v.range, NOW, TZ)), sort: 'ts', dir: 'desc', offset: 0, limit: 1 })).rows;
 
   async function open(o: OpenOptions = {}, h: Partial<FakeHostOptions> = {}) {
     const host = new FakeHost({ store, sources, budgets: BUDGETS, plans: PLANS, ...h });
@@ -163,10 +167,29 @@ describe('limits, budgets, value, branches and sessions in Chromium', function (
     assert.ok(rows.length >= 4);
     await p.page.getByRole('button', { name: /^Branches:/ }).click();
     assert.ok((await p.page.getByRole('dialog', { name: 'Branches' }).getByRole('checkbox').count()) >= 4);
+    // The table's optional Branch column.
+    const q = await open({ state: { view: DEFAULT_VIEW, columns: { source: false, session: false, branch: true } } });
+    await q.page.locator('#urow-0').waitFor();
+    assert.equal(await q.page.getByRole('grid').getByRole('columnheader', { name: 'Branch' }).count(), 1);
+    const row0 = (await queryPageRows(DEFAULT_VIEW))[0];
+    assert.equal((await q.page.locator('#urow-0 [role=gridcell]').nth(3).innerText()).trim(), row0.branch || '–');
+  });
+
+  it('limit hits are marked on the cost chart on their period, with their reset time', async () => {
+    const p = await open();
+    const cost = await chartOption(p.page, '.chart-panel:has(#cost-title) .chart');
+    const marks = (cost.series as { markLine?: { data: { xAxis: number }[] } }[])[0].markLine!.data.map((d) => d.xAxis);
+    // The hit at NOW − 26 h is on Friday Nov 27 in New York: the 29th of the 30 days shown.
+    assert.deepEqual(marks, [28]);
+    assert.match(await p.page.locator('.chart-panel:has(#cost-title) .chart').getAttribute('aria-label') ?? '', /Plan limits were hit in 1 day/);
+    // Narrowed to Codex, Claude Code's hit is not marked.
+    const q = await open({ state: { view: { ...DEFAULT_VIEW, sources: ['codex'] } } });
+    const codexOnly = await chartOption(q.page, '.chart-panel:has(#cost-title) .chart');
+    assert.equal((codexOnly.series as { markLine?: unknown }[])[0].markLine, undefined);
   });
 
   it('Sessions: the table session column opens its drill-down (requests, cost over time, models, duration)', async () => {
-    const p = await open({ state: { view: DEFAULT_VIEW, columns: { source: false, session: true } } });
+    const p = await open({ state: { view: DEFAULT_VIEW, columns: { source: false, session: true, branch: false } } });
     await p.page.locator('#urow-0').waitFor();
     const link = p.page.locator('#urow-0 .session-link');
     const id = await link.innerText();
@@ -195,7 +218,7 @@ describe('limits, budgets, value, branches and sessions in Chromium', function (
         await p.page.mouse.move(1, 1);
         await p.page.getByTestId('insights').screenshot({ path: path.join(shots, `insights-${theme}.png`) });
         await p.page.locator('.charts').screenshot({ path: path.join(shots, `branches-${theme}.png`) });
-        const q = await open({ theme, state: { view: { ...DEFAULT_VIEW, projects: [] }, columns: { source: false, session: true } } });
+        const q = await open({ theme, state: { view: { ...DEFAULT_VIEW, projects: [] }, columns: { source: false, session: true, branch: false } } });
         await q.page.locator('.session-link', { hasText: 'live-session' }).first().click();
         await q.page.getByTestId('session-cost').waitFor();
         await q.page.waitForTimeout(200);
@@ -212,7 +235,7 @@ describe('limits, budgets, value, branches and sessions in Chromium', function (
       for (const c of await p.page.locator('.insights .panel').all()) assert.ok((await c.boundingBox())!.width <= 400);
       await p.page.getByTestId('insights').screenshot({ path: path.join(shots, 'insights-dark-400.png') });
       await p.page.screenshot({ path: path.join(shots, 'dashboard-insights-dark-400.png'), fullPage: true });
-      const q = await open({ width: 400, height: 800, state: { view: { ...DEFAULT_VIEW, projects: [] }, columns: { source: false, session: true } } });
+      const q = await open({ width: 400, height: 800, state: { view: { ...DEFAULT_VIEW, projects: [] }, columns: { source: false, session: true, branch: false } } });
       await q.page.locator('.session-link', { hasText: 'live-session' }).first().click();
       await q.page.getByTestId('session-cost').waitFor();
       await q.page.screenshot({ path: path.join(shots, 'session-dark-400.png') });

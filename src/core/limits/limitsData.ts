@@ -11,6 +11,7 @@ import { nearestLimit, toolLimits, type LimitsData } from './limitsView';
 /** ccusage's `--recent`: blocks of the last 3 days. */
 const RECENT_MS = 3 * 86_400_000;
 const HITS_MS = 7 * 86_400_000;
+const TIMELINE_MS = 400 * 86_400_000;
 
 /** Claude Code's requests (and limit hits) since `from`, as block entries. */
 export async function claudeEntries(store: UsageStore, from: number, to: number): Promise<BlockEntry[]> {
@@ -43,5 +44,5 @@ export async function limitsData(store: UsageStore, now: number): Promise<Limits
   // Blocks that started in the last 3 days, and the active one.
   const blocks = identifyBlocks(entries, now).filter((b) => b.isActive || b.start >= now - RECENT_MS);
   const tools = toolLimits(cat.limits(), cat.hits(now - HITS_MS), blocks, now);
-  return { now, tools, nearest: nearestLimit(tools) };
+  return { now, tools, nearest: nearestLimit(tools), timeline: cat.hits(now - TIMELINE_MS) };
 }

@@ -69,6 +69,8 @@ export interface LimitsData {
   now: number;
   tools: ToolLimits[];
   nearest: NearestLimit | null;
+  /** Every tool's limit hits of the last year, oldest first: marked on the cost chart's timeline. */
+  timeline: LimitHit[];
 }
 
 const TOOL_LABELS: Partial<Record<SourceId, string>> = { codex: 'Codex', 'claude-code': 'Claude Code' };

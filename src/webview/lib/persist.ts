@@ -10,7 +10,7 @@ export interface Persisted {
   /** Absent until the first `ready` answer supplies the default (the workspace's folders). */
   view: ViewQuery | null;
   sort: TableSort;
-  columns: { source: boolean; session: boolean };
+  columns: { source: boolean; session: boolean; branch: boolean };
   tab: Tab;
   pieBy: PieBy;
   scrollTop: number;
@@ -25,7 +25,7 @@ export function loadPersisted(raw: unknown): Persisted {
   return {
     view: isViewQuery(o.view) ? o.view : null,
     sort: sort && (SORT_COLUMNS as readonly unknown[]).includes(sort.column) && (sort.dir === 'asc' || sort.dir === 'desc') ? { column: sort.column, dir: sort.dir } : DEFAULT_SORT,
-    columns: { source: columns?.source === true, session: columns?.session === true },
+    columns: { source: columns?.source === true, session: columns?.session === true, branch: columns?.branch === true },
     tab: o.tab === 'sources' ? 'sources' : 'dashboard',
     pieBy: o.pieBy === 'tokens' ? 'tokens' : 'cost',
     scrollTop: typeof o.scrollTop === 'number' && o.scrollTop >= 0 ? o.scrollTop : 0,
