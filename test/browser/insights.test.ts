@@ -3,6 +3,7 @@
 // (limits, hits, budgets and plans as the host reads them). Screenshots of every new part in the
 // dark, light and both high-contrast themes, and at 400 px.
 import { strict as assert } from 'node:assert';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { budgetStatuses } from '../../src/core/budgets/budgetStatus';
@@ -217,6 +218,7 @@ describe('limits, budgets, value, branches and sessions in Chromium', function (
         await p.page.getByTestId('branch-breakdown').locator('.breakdown-item').first().waitFor();
         await p.page.mouse.move(1, 1);
         await p.page.getByTestId('insights').screenshot({ path: path.join(shots, `insights-${theme}.png`) });
+        if (process.env.UPDATE_DOCS_SCREENSHOTS && theme === 'dark') await fs.copyFile(path.join(shots, 'insights-dark.png'), path.resolve(__dirname, '..', '..', 'docs', 'screenshots', 'insights-dark.png'));
         await p.page.locator('.charts').screenshot({ path: path.join(shots, `branches-${theme}.png`) });
         const q = await open({ theme, state: { view: { ...DEFAULT_VIEW, projects: [] }, columns: { source: false, session: true, branch: false } } });
         await q.page.locator('.session-link', { hasText: 'live-session' }).first().click();

@@ -10,8 +10,8 @@ type NotificationOf<N extends Notification['type']> = Extract<Notification, { ty
 /** A request the host answered with ok:false, or did not answer in time. The message is for the user. */
 export class HostError extends Error {}
 
-// Requests that wait on the user (a save dialog) or on a long import never time out.
-const NO_TIMEOUT: ReadonlySet<RequestType> = new Set(['exportCsv', 'importNow']);
+// Requests that wait on the user (a save dialog, a confirmation) or on a long import never time out.
+const NO_TIMEOUT: ReadonlySet<RequestType> = new Set(['exportCsv', 'importNow', 'connectClaudeLimits']);
 
 export interface HostClient {
   request<T extends RequestType>(type: T, ...args: PayloadArgs<T>): Promise<ReplyMap[T]>;
