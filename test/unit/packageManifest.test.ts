@@ -35,8 +35,20 @@ function allowKey(key: string): { name: string; range: string } {
 // until it is put in one of these lists.
 /** Changes which files are read, what is fetched (and from where) or what is stored: never taken from a workspace. */
 const AFFECTS_WHAT_IS_READ_OR_STORED = ['aiUsage.sources', 'aiUsage.extraPaths', 'aiUsage.priceOverrides', 'aiUsage.prices.autoUpdate', 'aiUsage.prices.updateUrl'];
-/** Only changes how stored usage is shown, or how often the same places are looked at. */
-const DISPLAY_OR_TIMING = ['aiUsage.statusBar.enabled', 'aiUsage.statusBar.period', 'aiUsage.statusBar.scope', 'aiUsage.timeZone', 'aiUsage.rescanIntervalSeconds'];
+/**
+ * Only changes how stored usage is shown, or how often the same places are looked at. (Budgets and
+ * plans are sums of stored usage shown and announced; a budget records only that it was announced.)
+ */
+const DISPLAY_OR_TIMING = [
+  'aiUsage.statusBar.enabled',
+  'aiUsage.statusBar.period',
+  'aiUsage.statusBar.scope',
+  'aiUsage.statusBar.show',
+  'aiUsage.timeZone',
+  'aiUsage.rescanIntervalSeconds',
+  'aiUsage.budgets',
+  'aiUsage.plans',
+];
 
 describe('package manifest', () => {
   it('supports untrusted workspaces in a limited way, and virtual workspaces, each with a description', () => {

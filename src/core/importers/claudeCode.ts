@@ -1,8 +1,9 @@
 // Claude Code: one JSONL transcript per session under `<config>/projects/<encoded-cwd>/`.
 // Every assistant line carries `message.usage`; see log-formats.md §1 for the pitfalls handled here.
+import * as path from 'node:path';
 import { totalTokens, type UsageRecord } from '../model';
 import { claudeLimitHit } from './claudeLimitHits';
-import { isStatusLineSnapshot, readStatusLineSnapshot, STATUSLINE_FILE, statusLineDir } from './claudeStatusLine';
+import { isStatusLineSnapshot, readStatusLineSnapshot, STATUSLINE_DIR, STATUSLINE_FILE, statusLineDir } from './claudeStatusLine';
 import { normaliseBranch } from './gitBranch';
 import { readJsonlIncrement, type JsonlParser, type LineExtras } from './incremental';
 import { filesUnder, splitPathList } from './listing';
@@ -39,7 +40,8 @@ export const claudeCodeImporter: Importer = {
     return [...new Set(out)];
   },
 
-  watch: (root) => [{ base: root, glob: '**/*.jsonl' }],
+  // The statusLine folder holds one file the wrapper replaces (by rename); the rest, transcripts in any subfolder.
+  watch: (root) => [path.basename(root) === STATUSLINE_DIR ? { base: root, glob: STATUSLINE_FILE } : { base: root, glob: '**/*.jsonl' }],
   async listFiles(roots: string[], ctx: SourceContext): Promise<string[]> {
     const snapshots = statusLineDir(ctx);
     const logs = await filesUnder(roots.filter((r) => r !== snapshots), (x) => x.endsWith('.jsonl'));

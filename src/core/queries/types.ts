@@ -123,8 +123,8 @@ export interface FilterOptions {
   projects: { path: string; messages: number; cost: number }[];
   models: { model: string; messages: number; cost: number }[];
   sources: { source: SourceId; messages: number }[];
-  /** Git branches with usage ('(no branch)', '(detached HEAD)' included; unknown left out). */
-  branches: { branch: string; messages: number; cost: number }[];
+  /** Git branches with usage ('(no branch)', '(detached HEAD)' included; unknown left out). Absent where branches are not kept (team scopes). */
+  branches?: { branch: string; messages: number; cost: number }[];
   firstTs: number | null;
   lastTs: number | null;
 }
