@@ -18,6 +18,7 @@ function runStatusLine(command: string, stdin: string): Promise<{ code: number |
     p.stdout.on('data', (b) => (out += b));
     p.on('error', reject);
     p.on('close', (code) => resolve({ code, out }));
+    p.stdin.on('error', () => undefined); // a command that never reads its input may exit first (EPIPE)
     p.stdin.end(stdin);
   });
 }

@@ -23,6 +23,7 @@ function runStatusLine(command: string, stdin: string, env: Record<string, strin
     p.stderr.on('data', (b) => (err += b));
     p.on('error', reject);
     p.on('close', (code) => resolve({ code, out, err }));
+    p.stdin.on('error', () => undefined); // a command that never reads its input may exit first (EPIPE)
     p.stdin.end(stdin);
   });
 }
