@@ -3,6 +3,7 @@
 // Chromium. Each wait is measured in the page, from just before the user's action to the moment
 // the new numbers or rows are on screen.
 import { strict as assert } from 'node:assert';
+import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { formatInt, formatUsd } from '../../src/core/format';
 import { dashboardData, filterOfView, resolveRange } from '../../src/core/queries/dashboard';
@@ -11,7 +12,7 @@ import type { ViewQuery } from '../../src/core/queries/types';
 import { UsageStore } from '../../src/core/store/usageStore';
 import { ensureMillionStore, MILLION } from '../support/millionStore';
 import { FakeHost } from './support/fakeHost';
-import { buildBundle, launchBrowser, openPanel, startServer, type Panel, type Server } from './support/harness';
+import { buildBundle, launchBrowser, openPanel, screenshotDir, startServer, type Panel, type Server } from './support/harness';
 import { NOW, TZ } from './support/usageFixture';
 
 /** What a user waits for after a filter change or a scroll, at most. */
@@ -41,58 +42,69 @@ describe('dashboard webview at a million stored requests', function () {
     await store?.close();
   });
 
-  /** Runs `act` and measures, in the page's clock, until `done(arg)` holds there (checked every frame). */
-  async function timed<A extends string | number>(page: Page, act: () => Promise<unknown>, done: (arg: A) => boolean, arg: A): Promise<number> {
-    const start = await page.evaluate(() => performance.now());
+  /**
+   * Measures, in the page's clock, from the user's click inside `act` (not the automation's
+   * approach to it) until `doneAt(arg)` returns the time it held (checked every frame).
+   */
+  async function timedClick<A>(page: Page, act: () => Promise<unknown>, doneAt: (arg: A) => number | false, arg: A): Promise<number> {
+    await page.evaluate(() => {
+      const w = window as unknown as { __clickAt: number };
+      w.__clickAt = 0;
+      document.addEventListener('click', () => (w.__clickAt ||= performance.now()), { capture: true, once: true });
+    });
     await act();
-    await page.waitForFunction(done as (arg: string | number) => boolean, arg, { timeout: 10_000, polling: 'raf' });
-    return (await page.evaluate(() => performance.now())) - start;
+    const end = await page.waitForFunction(doneAt as (a: unknown) => number | false, arg as unknown, { timeout: 10_000, polling: 'raf' });
+    return Number(await end.jsonValue()) - (await page.evaluate(() => (window as unknown as { __clickAt: number }).__clickAt));
   }
 
-  const expectedCost = (view: ViewQuery) => formatUsd(dashboardData(store.catalog, view, TZ, NOW).totals.cost);
+  const expectedCost = (view: ViewQuery) => dashboardData(store.catalog, view, TZ, NOW).totals.cost;
   const costIs = (want: string) => document.querySelector('[data-testid=metric-cost]')?.textContent === want;
-  const middleRowShown = (target: number) =>
-    [...document.querySelectorAll('.grid-window .grid-row:not(.skeleton-row)')].some((r) => Math.abs(Number(r.id.slice(5)) - target) < 40 && !!r.textContent?.trim());
+  /** The new total is in the cost card and drawn by the cost chart (its bars add up to it). */
+  const repaintedAt = ({ text, cost }: { text: string; cost: number }) => {
+    if (document.querySelector('[data-testid=metric-cost]')?.textContent !== text) return false;
+    const chart = (document.querySelector('.chart[aria-describedby=cost-data]') as unknown as { echarts?: { getOption(): { series: { data: number[] }[] } } })?.echarts;
+    const drawn = chart?.getOption().series.reduce((a, s) => a + s.data.reduce((b, v) => b + (Number(v) || 0), 0), 0) ?? 0;
+    return Math.abs(drawn - cost) <= Math.max(0.01, cost * 1e-6) ? performance.now() : false;
+  };
+  const middleShownAt = (target: number) =>
+    [...document.querySelectorAll('.grid-window .grid-row:not(.skeleton-row)')].some((r) => Math.abs(Number(r.id.slice(5)) - target) < 40 && !!r.textContent?.trim())
+      ? performance.now()
+      : false;
   const lastView = () => panel.host.last('dashboard')!.view;
 
   it(`repaints the dashboard within ${REPAINT_MS} ms of a filter change`, async () => {
     const p = panel.page;
-    await p.waitForFunction(costIs, expectedCost(lastView()));
-    const times: string[] = [];
+    await p.waitForFunction(costIs, formatUsd(expectedCost(lastView())));
+    // Three rounds, judged by each change's median: one slow frame on a busy machine is not the dashboard.
+    const times = new Map<string, number[]>();
     const check = async (what: string, act: () => Promise<void>, next: (v: ViewQuery) => ViewQuery) => {
-      const want = expectedCost(next(lastView()));
-      const ms = await timed(p, act, costIs, want);
-      times.push(`${what} ${Math.round(ms)} ms`);
-      assert.ok(ms <= REPAINT_MS, `${what}: ${Math.round(ms)} ms`);
+      const cost = expectedCost(next(lastView()));
+      const ms = await timedClick(p, act, repaintedAt, { text: formatUsd(cost), cost });
+      times.set(what, [...(times.get(what) ?? []), ms]);
     };
-    await check(
-      'all time',
-      async () => {
-        await p.locator('vscode-single-select').click();
-        await p.getByRole('option', { name: 'All time' }).click();
-      },
-      (v) => ({ ...v, range: { preset: 'all' } }),
-    );
-    await p.getByRole('button', { name: /^Models:/ }).click();
-    await check(
-      'one model',
-      () => p.getByRole('dialog', { name: 'Models' }).getByRole('checkbox', { name: /gpt-5\.1-codex/ }).first().check(),
-      (v) => ({ ...v, models: ['gpt-5.1-codex'] }),
-    );
-    await p.keyboard.press('Escape');
-    await p.getByRole('button', { name: /^Models:/ }).click();
-    await check(
-      'all models again',
-      () => p.getByRole('dialog', { name: 'Models' }).getByRole('button', { name: 'All models' }).click(),
-      (v) => ({ ...v, models: [] }),
-    );
-    await p.keyboard.press('Escape');
-    await check(
-      'by month',
-      () => p.getByRole('group', { name: 'Chart granularity' }).getByRole('button', { name: 'Month' }).click(),
-      (v) => ({ ...v, granularity: 'month' }),
-    );
-    console.log(`      ${times.join(', ')}`);
+    const range = async (what: string, option: string, preset: 'all' | '30d') => {
+      await p.locator('vscode-single-select').click();
+      await check(what, () => p.getByRole('option', { name: option }).click(), (v) => ({ ...v, range: { preset } }));
+    };
+    for (let round = 0; round < 3; round++) {
+      if (round) await range('last 30 days', 'Last 30 days', '30d');
+      await range('all time', 'All time', 'all');
+      // 14 months by day: the cost chart draws its bars as one path per model (ECharts' large mode).
+      if (!round) await p.screenshot({ path: path.join(await screenshotDir(), 'million-all-time-by-day.png') });
+      await p.getByRole('button', { name: /^Models:/ }).click();
+      const models = p.getByRole('dialog', { name: 'Models' });
+      await check('one model', () => models.getByRole('checkbox', { name: /gpt-5\.1-codex/ }).first().check(), (v) => ({ ...v, models: ['gpt-5.1-codex'] }));
+      await check('all models', () => models.getByRole('button', { name: 'All models' }).click(), (v) => ({ ...v, models: [] }));
+      await p.keyboard.press('Escape');
+      await p.getByRole('button', { name: /^Sources:/ }).click();
+      const sources = p.getByRole('dialog', { name: 'Sources' });
+      await check('one source', () => sources.getByRole('checkbox', { name: /gemini/i }).first().check(), (v) => ({ ...v, sources: ['gemini-cli'] }));
+      await check('all sources', () => sources.getByRole('button', { name: 'All sources' }).click(), (v) => ({ ...v, sources: [] }));
+      await p.keyboard.press('Escape');
+    }
+    const medians = [...times].map(([what, ms]) => ({ what, ms: Math.round([...ms].sort((a, b) => a - b)[Math.floor(ms.length / 2)]), all: ms.map(Math.round) }));
+    console.log(`      medians: ${medians.map((m) => `${m.what} ${m.ms} ms (${m.all.join(', ')})`).join('; ')}`);
+    for (const m of medians) assert.ok(m.ms <= REPAINT_MS, `${m.what}: median ${m.ms} ms of ${m.all.join(', ')}`);
   });
 
   it(`shows rows within ${REPAINT_MS} ms of a scroll to the middle of the table`, async () => {
@@ -103,7 +115,12 @@ describe('dashboard webview at a million stored requests', function () {
     await p.locator('#urow-0.grid-row:not(.skeleton-row)').waitFor();
     const grid = p.locator('.grid');
     const middle = Math.floor(total / 2);
-    const ms = await timed(p, () => grid.evaluate((el) => (el.scrollTop = (el.scrollHeight - el.clientHeight) / 2)), middleRowShown, middle);
+    const start = await grid.evaluate((el) => {
+      const t = performance.now();
+      el.scrollTop = (el.scrollHeight - el.clientHeight) / 2;
+      return t;
+    });
+    const ms = Number(await (await p.waitForFunction(middleShownAt, middle, { timeout: 10_000, polling: 'raf' })).jsonValue()) - start;
     console.log(`      rows at ${formatInt(middle)} of ${formatInt(total)} after ${Math.round(ms)} ms`);
     assert.ok(ms <= REPAINT_MS, `${Math.round(ms)} ms`);
     // And they are the right rows.

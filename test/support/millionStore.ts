@@ -1,9 +1,10 @@
 // A store of one million requests (bench/scale's realistic 14-month history, priced by the real
 // price table), for the browser and workbench tests that must hold at that size. Built once per
-// generator version into .test-cache/ (about a minute), then reused.
+// generator version and schema into .test-cache/ (about a minute), then reused.
 //
 //   node -r tsx/cjs test/support/millionStore.ts     builds it if missing and prints its path
-import { existsSync, promises as fs } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { GENERATOR_VERSION, history } from '../../bench/scale/history';
 import { Pricer } from '../../src/core/pricing';
@@ -16,9 +17,14 @@ const SEED = 1;
 
 const REPO = path.resolve(__dirname, '..', '..');
 
-/** The store's folder (it holds usage.db and its months) for this generator version. */
+/** Changes whenever the store's layout does, so a cached store of an older layout is rebuilt. */
+function schemaFingerprint(): string {
+  return createHash('sha256').update(readFileSync(path.join(REPO, 'src', 'core', 'store', 'schema.ts'))).digest('hex').slice(0, 8);
+}
+
+/** The store's folder (it holds usage.db and its months) for this generator version and schema. */
 export function millionStoreDir(): string {
-  return path.join(REPO, '.test-cache', `million-g${GENERATOR_VERSION}-s${SEED}-${MILLION_END}`);
+  return path.join(REPO, '.test-cache', `million-g${GENERATOR_VERSION}-s${SEED}-${MILLION_END}-${schemaFingerprint()}`);
 }
 
 /** The store's database path; builds it first when it is not there. */

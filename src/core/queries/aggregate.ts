@@ -7,7 +7,7 @@ import type { Catalog } from '../store/catalog';
 import { NANO } from '../store/storedRow';
 import { resolveFilter, rollupSource, rollupWhere, type ResolvedFilter } from './filter';
 import { isoWeek, type Granularity } from '../time/calendar';
-import type { GroupBy, GroupRow, PeriodModelCost, SeriesPoint, Sums, Totals, UsageFilter } from './types';
+import type { GroupBy, GroupRow, ModelCostSeries, SeriesPoint, Sums, Totals, UsageFilter } from './types';
 import { ZoneClock } from '../time/zoneClock';
 import { localBucketSql, SLOT_MS, SLOTS_PER_DAY, SLOTS_PER_HOUR } from '../time/zoneSql';
 
@@ -278,18 +278,20 @@ export function modelNames(cat: Catalog): Map<number, string> {
   return new Map(cat.all('SELECT id, model FROM models').map((v) => [Number(v[0]), String(v[1])]));
 }
 
-export function costByModelOf(rows: PeriodRow[], names: Map<number, string>): PeriodModelCost[] {
-  const byKey = new Map<string, PeriodModelCost>();
+/** Each model's cost per period of `series` (seriesOf of the same rows), most expensive model first. */
+export function costByModelOf(rows: PeriodRow[], names: Map<number, string>, series: readonly SeriesPoint[]): ModelCostSeries[] {
+  const at = new Map(series.map((p, i) => [p.key, i]));
+  const byModel = new Map<string, { nano: number; cost: number[] }>();
   for (const r of rows) {
     const model = names.get(r.model) ?? '';
-    const k = `${r.period.key}\0${model}`;
-    let e = byKey.get(k);
-    if (!e) byKey.set(k, (e = { key: r.period.key, start: r.period.start, model, cost: 0, totalTokens: 0, messages: 0 }));
-    e.cost += r.agg.cost / NANO;
-    e.totalTokens += r.agg.input + r.agg.output + r.agg.cacheRead + r.agg.cacheWrite;
-    e.messages += r.agg.requests;
+    let e = byModel.get(model);
+    if (!e) byModel.set(model, (e = { nano: 0, cost: new Array<number>(series.length).fill(0) }));
+    e.nano += r.agg.cost;
+    e.cost[at.get(r.period.key)!] += r.agg.cost;
   }
-  return [...byKey.values()].sort((a, b) => a.start - b.start || b.cost - a.cost || a.model.localeCompare(b.model));
+  return [...byModel]
+    .sort(([ma, a], [mb, b]) => b.nano - a.nano || ma.localeCompare(mb))
+    .map(([model, e]) => ({ model, cost: e.cost.map((n) => n / NANO) }));
 }
 
 /** The total and the per-model rows (most expensive first) of period rows: the dashboard's one pass. */
@@ -310,9 +312,4 @@ export function totalAndModels(rows: PeriodRow[], names: Map<number, string>): {
 /** Sums per period in a time zone. */
 export function series(cat: Catalog, f: UsageFilter, granularity: Granularity, tz: string): SeriesPoint[] {
   return seriesOf(periodRows(cat, resolveFilter(cat, f), granularity, tz, false));
-}
-
-/** Cost and tokens per period and model (the stacked cost chart). */
-export function costByPeriodAndModel(cat: Catalog, f: UsageFilter, granularity: Granularity, tz: string): PeriodModelCost[] {
-  return costByModelOf(periodRows(cat, resolveFilter(cat, f), granularity, tz, true), modelNames(cat));
 }

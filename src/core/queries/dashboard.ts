@@ -123,11 +123,12 @@ export function dashboardFromPeriods(
     total.minSlot = b.min;
     total.maxSlot = b.max;
   }
+  const series = seriesOf(rows);
   return {
     totals: totalsOf(total),
     previousTotals,
-    series: seriesOf(rows),
-    costByModel: costByModelOf(rows, names),
+    series,
+    costByModel: costByModelOf(rows, names, series),
     models,
     from: range.from,
     to: range.to,

@@ -65,13 +65,10 @@ export interface SeriesPoint extends Sums {
   tokensReceived: number;
 }
 
-export interface PeriodModelCost {
-  key: string;
-  start: number;
+/** One model's cost per period, aligned with `DashboardData.series` (`cost[i]` is in `series[i]`). */
+export interface ModelCostSeries {
   model: string;
-  cost: number;
-  totalTokens: number;
-  messages: number;
+  cost: number[];
 }
 
 export const SORT_COLUMNS = ['ts', 'project', 'model', 'source', 'branch', 'session', 'sent', 'received', 'cost'] as const;
@@ -176,7 +173,8 @@ export interface DashboardData {
   /** Same-length period before the range, for the "vs previous" delta; null for All time. */
   previousTotals: Totals | null;
   series: SeriesPoint[];
-  costByModel: PeriodModelCost[];
+  /** Most expensive model first. Columns, not one object per period and model: a year by day is 30 KB, not 500. */
+  costByModel: ModelCostSeries[];
   models: GroupRow[];
   /** The range actually shown, as UTC ms (from inclusive, to exclusive) and as words. */
   from: number | null;

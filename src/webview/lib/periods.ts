@@ -19,6 +19,11 @@ export function localDate(ts: number, tz: string): string {
 const STEP: Record<Granularity, number> = { hour: 3600_000, day: 36 * 3600_000, week: 7.5 * 86400_000, month: 32 * 86400_000 };
 const MAX_FILLED = 5000;
 
+/** The period after the one starting at `start`. */
+export function nextPeriod(start: number, g: Granularity, tz: string): Period {
+  return periodOf(start + STEP[g], g, tz);
+}
+
 /**
  * Every period from the range's start to its end (or to now, for ranges reaching into the future),
  * so a day without usage shows as zero instead of being skipped. Unbounded ranges span the data.
@@ -29,7 +34,7 @@ export function fillPeriods(points: readonly Period[], g: Granularity, tz: strin
   const endCap = Math.min(to ?? Infinity, periodOf(now, g, tz).start + 1);
   const last = Math.max(endCap, points.length ? points[points.length - 1].start + 1 : -Infinity);
   const out: Period[] = [];
-  for (let p = periodOf(first, g, tz); p.start < last; p = periodOf(p.start + STEP[g], g, tz)) {
+  for (let p = periodOf(first, g, tz); p.start < last; p = nextPeriod(p.start, g, tz)) {
     out.push(p);
     if (out.length > MAX_FILLED) return [...points];
   }
@@ -46,7 +51,7 @@ export interface DayRange {
 export function periodRange(start: number, g: Granularity, tz: string): DayRange {
   const from = localDate(start, tz);
   if (g === 'hour' || g === 'day') return { from, to: from };
-  const next = periodOf(start + STEP[g], g, tz).start;
+  const next = nextPeriod(start, g, tz).start;
   return { from, to: localDate(next - 1, tz) };
 }
 

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { costByPeriodAndModel, groupBy, series, totals } from '../../../src/core/queries/aggregate';
+import { groupBy, series, totals } from '../../../src/core/queries/aggregate';
 import { filterOptions } from '../../../src/core/queries/filterOptions';
+import { dashboardData } from '../../../src/core/queries/dashboard';
 import { page } from '../../../src/core/queries/tablePages';
 import type { UsageStore } from '../../../src/core/store/usageStore';
 import { rec, storeWith } from '../../support/records';
@@ -68,8 +69,13 @@ describe('queries', () => {
 
   it('cost per period and model, and groupings', async () => {
     const s = await fixture();
-    const c = costByPeriodAndModel(s.catalog, {}, 'month', 'UTC');
-    assert.deepEqual(c.map((x) => [x.key, x.model, x.cost]), [['2026-03', 'claude-sonnet-4-5', 3], ['2026-03', 'gpt-5', 0.5], ['2026-04', 'mystery', 0]]);
+    const d = dashboardData(s.catalog, { projects: [], models: [], sources: [], range: { preset: 'all' }, granularity: 'month' }, 'UTC', Date.UTC(2026, 5, 1));
+    assert.deepEqual(d.series.map((p) => p.key), ['2026-03', '2026-04']);
+    assert.deepEqual(
+      d.costByModel.map((x) => [x.model, x.cost]),
+      [['claude-sonnet-4-5', [3, 0]], ['gpt-5', [0.5, 0]], ['mystery', [0, 0]]],
+      'one column per model, aligned with the series, most expensive first',
+    );
     assert.deepEqual(groupBy(s.catalog, {}, 'model').map((g) => [g.key, g.messages, g.unpricedMessages]), [['claude-sonnet-4-5', 2, 0], ['gpt-5', 1, 0], ['mystery', 1, 1]]);
     assert.deepEqual(groupBy(s.catalog, {}, 'source').map((g) => g.key), ['claude-code', 'codex']);
     assert.equal(groupBy(s.catalog, { projects: ['/work/app'] }, 'project').length, 2);

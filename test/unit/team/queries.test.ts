@@ -23,7 +23,7 @@ function rounded<T>(x: T): T {
 function comparable(d: DashboardData) {
   return {
     ...d,
-    costByModel: [...d.costByModel].sort((a, b) => a.start - b.start || a.model.localeCompare(b.model)),
+    costByModel: [...d.costByModel].sort((a, b) => a.model.localeCompare(b.model)),
     models: d.models.map(({ lastTs: _ignored, ...m }) => m).sort((a, b) => a.key.localeCompare(b.key)),
   };
 }
