@@ -321,6 +321,22 @@ describe('dashboard webview in Chromium', function () {
     assert.deepEqual(((await p.savedState()) as { view: ViewQuery }).view, lastView(), 'filters kept in webview state');
   });
 
+  it('offers hours for ranges of up to 62 days: a longer range switches an hourly chart to days', async () => {
+    const p = await open({ state: { view: { ...DEFAULT_VIEW, granularity: 'hour' } } });
+    const hour = p.page.getByRole('group', { name: 'Chart granularity' }).getByRole('button', { name: 'Hour' });
+    await until(() => p.host.last('dashboard')?.view.granularity === 'hour', '30 days by hour');
+    assert.equal(await hour.isEnabled(), true);
+    await p.page.locator('vscode-single-select').click();
+    await p.page.getByRole('option', { name: 'Custom range' }).click();
+    await p.page.getByLabel('From day').fill('2026-08-01');
+    const long = await until(() => p.host.of('dashboard').find((r) => 'from' in r.view.range && r.view.range.from === '2026-08-01'), 'four months');
+    assert.equal(long.view.granularity, 'day', 'asked for by day, never by hour');
+    assert.ok(!p.host.of('dashboard').some((r) => 'from' in r.view.range && r.view.range.from === '2026-08-01' && r.view.granularity === 'hour'));
+    assert.equal(await hour.isDisabled(), true);
+    assert.equal(await hour.getAttribute('title'), 'Hours are shown for ranges of up to 62 days');
+    await p.page.waitForFunction(() => document.querySelector('#cost-title')?.textContent === 'Daily Cost Breakdown');
+  });
+
   it('chart interactions narrow the view: a bar to its day, the slider to a range, a model to itself', async () => {
     const p = await open();
     const d = expected();

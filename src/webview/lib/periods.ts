@@ -1,5 +1,6 @@
 // Calendar helpers for the charts and the table, in the user's time zone setting (InitData.timeZone),
 // reusing the host's period arithmetic so a bar's period is exactly what the host grouped.
+import type { RangeSpec } from '../../core/queries/types';
 import { localTime, periodOf, type Granularity } from '../../core/time/calendar';
 
 export interface Period {
@@ -39,6 +40,32 @@ export function fillPeriods(points: readonly Period[], g: Granularity, tz: strin
     if (out.length > MAX_FILLED) return [...points];
   }
   return out;
+}
+
+/** Hourly charts cover at most this many days: beyond, thousands of hours are one blur (and megabytes). */
+export const MAX_HOURLY_DAYS = 62;
+
+/** About how many days a range spans (all time: from the first usage until now). */
+export function rangeDays(range: RangeSpec, firstTs: number | null, now = Date.now()): number {
+  if ('from' in range) return (Date.parse(range.to) - Date.parse(range.from)) / 86_400_000 + 1;
+  switch (range.preset) {
+    case 'today':
+      return 1;
+    case '7d':
+      return 7;
+    case '30d':
+      return 30;
+    case 'thisMonth':
+    case 'lastMonth':
+      return 31;
+    case 'all':
+      return firstTs === null ? 0 : (now - firstTs) / 86_400_000;
+  }
+}
+
+/** The granularity to show a range in: the one asked for, unless that is hours over too many days. */
+export function fitGranularity(g: Granularity, range: RangeSpec, firstTs: number | null, now = Date.now()): Granularity {
+  return g === 'hour' && rangeDays(range, firstTs, now) > MAX_HOURLY_DAYS ? 'day' : g;
 }
 
 /** A custom range: local calendar days, both included. */
