@@ -1,13 +1,14 @@
 // The catalog database: everything except the requests themselves. Dimensions (as small ids with
 // running totals), the 15-minute rollups every chart and total is answered from, import cursors,
 // source runs, the list of month files, and the change log team sync reads.
-import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
+import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
 import { limitHitKey, type FileCursor, type LimitHit, type LimitObservation, type SourceId } from '../model';
 import { monthOf, monthStart, PART_COLUMNS, valuesOf, type Month, type PartRow } from './partition';
 import { CATALOG_SCHEMA, createCatalogSchema, tune, userVersion } from './schema';
 import { ZoneClock } from '../time/zoneClock';
 import { localBucketSql, localDay, SLOT_MS, SLOTS_PER_DAY } from '../time/zoneSql';
 import { COST_SOURCE_MASK, FLAG_APPROXIMATE } from './storedRow';
+import { SqlFile } from './sqlFile';
 
 export { SLOT_MS };
 const CACHE_KIB = 4096;
@@ -58,8 +59,7 @@ export const TOP_ROWS = 1000;
 /** Zones with day rollups besides UTC (a window, the CLI and a second window may each use another). */
 const MAX_ZONES = 3;
 
-export class Catalog {
-  private statements = new Map<string, Statement>();
+export class Catalog extends SqlFile {
   private readonly dimIds = new Map<string, number>();
   private deltas = new Map<string, Delta>();
   private touchedSlots = new Set<number>();
@@ -67,7 +67,9 @@ export class Catalog {
   private sessionSpans = new Map<number, [number, number]>();
   private monthRows = new Map<Month, number>();
 
-  private constructor(private db: Database) {}
+  private constructor(db: Database) {
+    super(db, CACHE_KIB);
+  }
 
   static create(SQL: SqlJsStatic): Catalog {
     const db = tune(new SQL.Database(), CACHE_KIB);
@@ -91,41 +93,6 @@ export class Catalog {
       throw e;
     }
     return new Catalog(db);
-  }
-
-  get database(): Database {
-    return this.db;
-  }
-
-  stmt(sql: string): Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
-  }
-
-  all(sql: string, params: SqlValue[] = []): SqlValue[][] {
-    const s = this.db.prepare(sql);
-    try {
-      s.bind(params);
-      const out: SqlValue[][] = [];
-      while (s.step()) out.push(s.get());
-      return out;
-    } finally {
-      s.free();
-    }
-  }
-
-  one(sql: string, params: SqlValue[] = []): SqlValue[] | undefined {
-    const s = this.stmt(sql);
-    try {
-      s.bind(params);
-      return s.step() ? s.get() : undefined;
-    } finally {
-      s.reset();
-    }
   }
 
   /** Opens a write transaction; rollups and totals accumulate in memory until `commit`. */
@@ -646,11 +613,7 @@ export class Catalog {
   }
 
   image(): Uint8Array {
-    for (const s of this.statements.values()) s.free();
-    this.statements.clear();
-    const bytes = this.db.export();
-    tune(this.db, CACHE_KIB);
-    return bytes;
+    return this.exportImage();
   }
 
   byteSize(): number {
@@ -658,11 +621,6 @@ export class Catalog {
     return pages * Number(this.db.exec('PRAGMA page_size')[0].values[0][0]);
   }
 
-  close(): void {
-    for (const s of this.statements.values()) s.free();
-    this.statements.clear();
-    this.db.close();
-  }
 }
 
 function cursorOf(r: SqlValue[]): FileCursor {

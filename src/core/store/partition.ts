@@ -1,7 +1,9 @@
 // One UTC month of requests: its own sql.js database, loaded only when a question or a write
 // needs it, so memory and saves follow the months in use, not the size of the history.
-import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
+import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
 import { createPartitionSchema, PARTITION_APP_ID, PARTITION_SCHEMA, tune, userVersion } from './schema';
+import { SqlFile } from './sqlFile';
+import type { RowMeasures } from './storedRow';
 
 /** Months since January 1970 (UTC): 2026-11 is 2026 * 12 + 10. */
 export type Month = number;
@@ -20,7 +22,7 @@ export function monthLabel(m: Month): string {
 }
 
 /** The columns of a stored row, in table order (ids are dimension ids local to the catalog). */
-export interface PartRow {
+export interface PartRow extends RowMeasures {
   id: bigint;
   /** ms since the month began. */
   t: number;
@@ -29,17 +31,6 @@ export interface PartRow {
   session: number;
   source: number;
   branch: number;
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
-  cacheWrite1h: number;
-  reasoning: number;
-  requests: number;
-  cost: number;
-  reported: number | null;
-  flags: number;
-  alias: bigint | null;
 }
 
 export const PART_COLUMNS =
@@ -99,7 +90,7 @@ export function valuesOf(r: PartRow): SqlValue[] {
 /** Small page cache per month: many months can be loaded at once, each query touches few pages. */
 const CACHE_KIB = 512;
 
-export class Partition {
+export class Partition extends SqlFile {
   readonly base: number;
   /** Changed since it was loaded from (or last written to) `file`. */
   dirty = false;
@@ -109,14 +100,14 @@ export class Partition {
   inTransaction = false;
   /** Rows inserted or moved since loaded: random-order inserts leave pages part-full. */
   private inserts = 0;
-  private statements = new Map<string, Statement>();
 
   private constructor(
     readonly month: Month,
-    private database: Database,
+    db: Database,
     /** The file it was loaded from; undefined for a month with no file yet. */
     public file: string | undefined,
   ) {
+    super(db, CACHE_KIB);
     this.base = monthStart(month);
   }
 
@@ -146,23 +137,7 @@ export class Partition {
     return new Partition(month, db, file);
   }
 
-  get db(): Database {
-    return this.database;
-  }
 
-  stmt(sql: string): Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.database.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
-  }
-
-  private freeStatements(): void {
-    for (const s of this.statements.values()) s.free();
-    this.statements.clear();
-  }
 
   find(id: bigint): PartRow | undefined {
     const s = this.stmt(`SELECT ${PART_SELECT} FROM usage WHERE id = ?`);
@@ -184,7 +159,7 @@ export class Partition {
   /** Inserts unless the id is stored already; true when it inserted. */
   insertNew(r: PartRow): boolean {
     this.stmt(`INSERT OR IGNORE INTO usage (${PART_COLUMNS}) VALUES (${PART_COLUMNS.split(',').map(() => '?').join(',')})`).run(valuesOf(r));
-    if (this.database.getRowsModified() === 0) return false;
+    if (this.db.getRowsModified() === 0) return false;
     this.inserts++;
     this.touchCost(r.cost);
     this.dirty = true;
@@ -238,37 +213,25 @@ export class Partition {
     return this.all(`SELECT ${PART_SELECT} FROM usage WHERE alias = ?`, [alias]).map(partRowOf);
   }
 
-  /** Runs a query (select 64-bit ids as text). */
-  all(sql: string, params: SqlValue[] = []): SqlValue[][] {
-    const s = this.database.prepare(sql);
-    try {
-      s.bind(params);
-      const out: SqlValue[][] = [];
-      while (s.step()) out.push(s.get());
-      return out;
-    } finally {
-      s.free();
-    }
-  }
 
   rowCount(): number {
-    return Number(this.database.exec('SELECT count(*) FROM usage')[0].values[0][0]);
+    return Number(this.db.exec('SELECT count(*) FROM usage')[0].values[0][0]);
   }
 
   /** Bytes in memory (what a save writes). */
   byteSize(): number {
-    const pages = Number(this.database.exec('PRAGMA page_count')[0].values[0][0]);
-    return pages * Number(this.database.exec('PRAGMA page_size')[0].values[0][0]);
+    const pages = Number(this.db.exec('PRAGMA page_count')[0].values[0][0]);
+    return pages * Number(this.db.exec('PRAGMA page_size')[0].values[0][0]);
   }
 
   transaction<T>(fn: () => T): T {
-    this.database.run('BEGIN');
+    this.db.run('BEGIN');
     try {
       const out = fn();
-      this.database.run('COMMIT');
+      this.db.run('COMMIT');
       return out;
     } catch (e) {
-      this.database.run('ROLLBACK');
+      this.db.run('ROLLBACK');
       throw e;
     }
   }
@@ -283,19 +246,11 @@ export class Partition {
    * (VACUUM: ~10 % smaller, and its indexes become sequential again).
    */
   image(repack: boolean): Uint8Array {
-    this.freeStatements();
     if (repack) {
-      this.database.run('VACUUM');
+      this.freeStatements();
+      this.db.run('VACUUM');
       this.inserts = 0;
     }
-    // export() closes and reopens the connection: pragmas and prepared statements are gone.
-    const bytes = this.database.export();
-    tune(this.database, CACHE_KIB);
-    return bytes;
-  }
-
-  close(): void {
-    this.freeStatements();
-    this.database.close();
+    return this.exportImage();
   }
 }

@@ -15,17 +15,8 @@ export const FLAG_COPY = 8;
 /** Aider chat-history rows: session-start times and rounded counts (see engine/overlaps.ts). */
 export const FLAG_CHAT_HISTORY = 16;
 
-export interface StoredRow {
-  id: bigint;
-  source: SourceId;
-  ts: number;
-  project: string;
-  modelRaw: string;
-  model: string;
-  /** The model id whose price was used, when it is not `model` (a documented fallback). */
-  pricedAs: string | null;
-  session: string;
-  branch: string;
+/** What a stored row measures, the same in memory and in a month file. */
+export interface RowMeasures {
   input: number;
   output: number;
   cacheRead: number;
@@ -41,6 +32,19 @@ export interface StoredRow {
   flags: number;
   /** hash64(source NUL aliasKey), or null when the row has no alias. */
   alias: bigint | null;
+}
+
+export interface StoredRow extends RowMeasures {
+  id: bigint;
+  source: SourceId;
+  ts: number;
+  project: string;
+  modelRaw: string;
+  model: string;
+  /** The model id whose price was used, when it is not `model` (a documented fallback). */
+  pricedAs: string | null;
+  session: string;
+  branch: string;
 }
 
 export function rowId(source: SourceId, dedupeKey: string): bigint {

@@ -877,7 +877,7 @@ export class UsageStore {
         }
       }
       this.cat.transaction(() => {
-        for (const [id, m] of newModel) this.cat.database.run('UPDATE models SET model = ?, priced_as = ? WHERE id = ?', [m.model, m.pricedAs, id]);
+        for (const [id, m] of newModel) this.cat.db.run('UPDATE models SET model = ?, priced_as = ? WHERE id = ?', [m.model, m.pricedAs, id]);
         if (fingerprint !== undefined) this.cat.setMeta('price_fingerprint', fingerprint);
       });
       if (lock) await this.foldLocked(lock);
