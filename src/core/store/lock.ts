@@ -41,7 +41,8 @@ interface TicketInfo {
 
 const TICKET = /^(\d+)\.lock$/;
 
-function isAlive(pid: number): boolean {
+/** The process exists (EPERM: it does, under another user). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

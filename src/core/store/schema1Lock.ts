@@ -3,6 +3,7 @@
 // cannot write the old file in the middle (lock.ts is the store's own lock).
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
+import { isAlive } from './lock';
 
 export interface LockOptions {
   /** Give up after this long (ms). */
@@ -15,15 +16,6 @@ interface LockInfo {
   pid: number;
   host: string;
   at: number;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function readInfo(lockPath: string): Promise<LockInfo | undefined> {

@@ -5,24 +5,13 @@ import { IMPORTERS } from '../../../src/core/importers/registry';
 import type { PricedRecord, SourceId } from '../../../src/core/model';
 import type { SourceStatus } from '../../../src/core/engine/sourceStatus';
 import { UsageStore } from '../../../src/core/store/usageStore';
+import { rng } from '../../support/rng';
 
 /** "Now" for every test: Sat Nov 28, 2026, 12:00 in New York. */
 export const NOW = Date.UTC(2026, 10, 28, 17, 0);
 export const TZ = 'America/New_York';
 export const HOME = '/home/dev';
 export const WORKSPACE = `${HOME}/work/webapp`;
-
-// Deterministic pseudo-random numbers (mulberry32), so screenshots and counts never drift.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface ModelSpec {
   model: string;

@@ -8,16 +8,7 @@ import { SORT_COLUMNS } from '../../../src/core/queries/types';
 import type { UsageStore } from '../../../src/core/store/usageStore';
 import { rec, storeWith } from '../../support/records';
 import { allRows } from '../store/usageStore.test';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../support/rng';
 
 /** The order the table promises: the sort key, then time, then id (value sorts: the key, then id). */
 function expected(rows: TableRow[], sort: SortColumn, dir: 'asc' | 'desc'): TableRow[] {

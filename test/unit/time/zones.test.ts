@@ -3,20 +3,11 @@ import { periodMapper } from '../../../src/core/queries/aggregate';
 import { fromLocal, offsetMs, periodOf, type Granularity } from '../../../src/core/time/calendar';
 import { ZoneClock } from '../../../src/core/time/zoneClock';
 import { localDay, SLOT_MS } from '../../../src/core/time/zoneSql';
+import { rng } from '../../support/rng';
 
 // Zones with every kind of offset: whole hours, +5:30, +5:45, +12:45, -3:30, 30-minute DST (Lord
 // Howe), negative DST (Dublin), DST changes that move with Ramadan (Casablanca), none (Tokyo, UTC).
 const ZONES = ['UTC', 'Europe/Paris', 'America/New_York', 'America/St_Johns', 'Asia/Kolkata', 'Asia/Kathmandu', 'Pacific/Chatham', 'Australia/Lord_Howe', 'Europe/Dublin', 'Africa/Casablanca', 'Asia/Tokyo', 'America/Santiago'];
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('time zones', () => {
   it('a local time during a fall back is the earlier instant; after it, the single one; a skipped one moves forward', () => {
