@@ -3,7 +3,7 @@
 // source runs, the list of month files, and the change log team sync reads.
 import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
 import { limitHitKey, type FileCursor, type LimitHit, type LimitObservation, type SourceId } from '../model';
-import { monthOf, monthStart, PART_COLUMNS, valuesOf, type Month, type PartRow } from './partition';
+import { monthOf, monthStart, PART_COLUMNS, valuesOf, type Month, type Partition, type PartRow } from './partition';
 import { CATALOG_SCHEMA, createCatalogSchema, tune, userVersion } from './schema';
 import { ZoneClock } from '../time/zoneClock';
 import { localBucketSql, localDay, SLOT_MS, SLOTS_PER_DAY } from '../time/zoneSql';
@@ -430,7 +430,7 @@ export class Catalog extends SqlFile {
   /** The cost a row needs to be among its month's kept top rows (-1: fewer than TOP_ROWS kept, any cost does). */
   private floors = new Map<Month, number>();
 
-  topFloor(month: Month): number {
+  private topFloor(month: Month): number {
     let f = this.floors.get(month);
     if (f === undefined) {
       const [n, min] = this.one('SELECT count(*), MIN(cost) FROM top_cost WHERE month = ?', [month])!;
@@ -440,8 +440,16 @@ export class Catalog extends SqlFile {
     return f;
   }
 
-  /** Replaces a month's kept top rows. */
-  setTopRows(month: Month, rows: PartRow[]): void {
+  /** Months whose changes reached their most expensive rows: their kept copy is renewed (inside the write's transaction). */
+  renewTopRows(parts: Iterable<Partition>): void {
+    for (const p of parts) {
+      if (p.costTouched < 0) continue;
+      if (p.costTouched >= this.topFloor(p.month)) this.setTopRows(p.month, p.topRows(TOP_ROWS));
+      p.costTouched = -1;
+    }
+  }
+
+  private setTopRows(month: Month, rows: PartRow[]): void {
     this.db.run('DELETE FROM top_cost WHERE month = ?', [month]);
     const ins = this.stmt(`INSERT INTO top_cost (month, ${PART_COLUMNS}) VALUES (?, ${PART_COLUMNS.split(',').map(() => '?').join(',')})`);
     for (const r of rows) ins.run([month, ...valuesOf(r)]);

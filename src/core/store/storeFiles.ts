@@ -4,7 +4,7 @@
 //   usage.db.journal    changes since the catalog was written
 //   usage.db.months/    one file per UTC month, named with the generation that wrote it
 //   usage.db.locks/     the writer lock's tickets (lock.ts)
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { renameWithRetry } from './atomicFile';
 import { monthLabel, type Month } from './partition';
@@ -139,4 +139,33 @@ export async function removeUnreferencedMonths(monthsDir: string, keep: Set<stri
   for (const name of names) {
     if (name.endsWith('.db') && !keep.has(name)) await fs.rm(path.join(monthsDir, name), { force: true });
   }
+}
+
+const SQLITE_MAGIC = 'SQLite format 3\0';
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * A store file's bytes, or undefined when it is missing. Synchronous on purpose: the store runs
+ * in the CLI or the engine's worker thread, and a month file from the page cache reads in a few
+ * milliseconds, where a thread-pool round trip each made a cold table page mostly waiting.
+ */
+export async function readIfExists(file: string): Promise<Buffer | undefined> {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`Cannot read the usage database ${file}: ${message(e)}`);
+  }
+}
+
+export function looksLikeSqlite(bytes: Uint8Array): boolean {
+  return bytes.length >= 100 && Buffer.from(bytes.subarray(0, 16)).toString('latin1') === SQLITE_MAGIC;
+}
+
+/** SQLite's words for an unreadable file, as opposed to a bug or a resource problem. */
+export function isCorruption(e: unknown): boolean {
+  return /file is not a database|malformed|not an SQLite database|unexpected catalog schema|no such table/i.test(message(e));
 }

@@ -13,22 +13,27 @@
 // - Kill at any moment: the catalog on disk and the journal records it names are always whole;
 //   a torn journal record is rejected by its checksum, a half-written file is a temp file no
 //   catalog names (removed later).
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { SqlJsStatic } from 'sql.js';
-import type { CostSource, FileCursor, LimitHit, LimitObservation, PricedRecord, SourceId, UsageRecord } from '../model';
-import { applyRows, deleteRows, monthsFor, rollupOf, type Applied, type PartitionAccess } from './applyRows';
-import { Catalog, NewerSchemaError, TOP_ROWS, type FileStats, type SourceRunInfo } from './catalog';
+import type { FileCursor, LimitHit, LimitObservation, PricedRecord, SourceId } from '../model';
+import { applyRows, deleteRows, monthsFor, type Applied, type PartitionAccess } from './applyRows';
+import { Catalog, NewerSchemaError, type FileStats, type SourceRunInfo } from './catalog';
 import { appendRecords, createJournal, readJournal } from './journal';
 import { acquireLock, type HeldLock } from './lock';
 import { isSchema1, readSchema1 } from './migrateV1';
 import { withFileLock } from './schema1Lock';
-import { monthOf, Partition, PART_SELECT, partRowOf, monthLabel, type Month } from './partition';
+import { monthOf, Partition, monthLabel, type Month } from './partition';
+import { MonthCache } from './monthCache';
+import { Repricing, type PriceFn } from './reprice';
 import { loadSqlJs } from './sqljs';
 import {
   commitStaged,
+  isCorruption,
+  looksLikeSqlite,
   monthFileName,
   newId,
+  readIfExists,
   removeStaleTemps,
   removeUnreferencedMonths,
   sameStamp,
@@ -39,7 +44,7 @@ import {
   type Stamp,
   type StorePaths,
 } from './storeFiles';
-import { COST_SOURCE_MASK, COST_SOURCES, fromJournal, fromPriced, toJournal, toNano, type JournalRow, type StoredRow } from './storedRow';
+import { fromJournal, fromPriced, toJournal, type JournalRow, type StoredRow } from './storedRow';
 
 export type { FileStats, SourceRunInfo };
 export { NewerSchemaError };
@@ -110,7 +115,6 @@ const FOLD_BYTES = 2 * 1024 * 1024;
 const IDLE_FOLD_BYTES = 256 * 1024;
 const BULK_ROWS = 10_000;
 const MONTH_BUDGET = 160 * 1024 * 1024;
-const SQLITE_MAGIC = 'SQLite format 3\0';
 
 /** The file is there but is not a database SQLite can read: the only reason to move it aside. */
 class CorruptError extends Error {}
@@ -119,54 +123,19 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/**
- * A store file's bytes, or undefined when it is missing. Synchronous on purpose: the store runs
- * in the CLI or the engine's worker thread, and a month file from the page cache reads in a few
- * milliseconds, where a thread-pool round trip each made a cold table page mostly waiting.
- */
-async function readIfExists(file: string): Promise<Buffer | undefined> {
-  try {
-    return readFileSync(file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`Cannot read the usage database ${file}: ${message(e)}`);
-  }
-}
-
-function looksLikeSqlite(bytes: Uint8Array): boolean {
-  return bytes.length >= 100 && Buffer.from(bytes.subarray(0, 16)).toString('latin1') === SQLITE_MAGIC;
-}
-
-/** SQLite's words for an unreadable file, as opposed to a bug or a resource problem. */
-function isCorruption(e: unknown): boolean {
-  return /file is not a database|malformed|not an SQLite database|unexpected catalog schema|no such table/i.test(message(e));
-}
-
-interface LoadedMonth {
-  part: Partition;
-  lastUse: number;
-}
-
 export class UsageStore {
   /** Problems met while opening or syncing (e.g. a corrupt file moved aside), in plain words for the user. */
   readonly warnings: string[] = [];
   private cat!: Catalog;
-  private readonly loaded = new Map<Month, LoadedMonth>();
+  private readonly months: MonthCache;
   private catalogStamp: Stamp | undefined;
   private journal = { id: '', ino: 0, offset: 0 };
   /** Bulk-applied changes not yet folded, and the catalog they were applied on. */
   private bulkBase: Stamp | undefined;
   private uncommitted = false;
-  private useClock = 0;
   /** The month files named by the catalog before the last fold (a reader may still be loading them). */
   private previousFiles = new Set<string>();
   private readonly opts: Required<StoreOptions>;
-  /** Months whose file is gone (another process folded) or unreadable: skipped by reads until the next reload. */
-  private readonly unreadable = new Set<Month>();
-  /** Month files SQLite could not read, moved aside by the next write. */
-  private readonly corrupt = new Map<Month, { file: string; why: unknown }>();
-  /** A month file was gone: the catalog changed on disk; the next sync reloads. */
-  private stale = false;
   /** Last scan time per source, kept in memory when nothing else changed (not worth a write). */
   private readonly scans = new Map<SourceId, number>();
 
@@ -183,6 +152,7 @@ export class UsageStore {
       monthBudgetBytes: opts.monthBudgetBytes ?? MONTH_BUDGET,
       lockStaleMs: opts.lockStaleMs ?? 15_000,
     };
+    this.months = new MonthCache(SQL, paths?.months, this.opts.monthBudgetBytes);
   }
 
   /** The database path the store is named by (its catalog), or undefined in memory. */
@@ -244,9 +214,7 @@ export class UsageStore {
   private async load(first: boolean): Promise<void> {
     const paths = this.paths!;
     for (;;) {
-      this.closeMonths();
-      this.stale = false;
-      this.unreadable.clear();
+      this.months.clear();
       this.uncommitted = false;
       this.bulkBase = undefined;
       const stamp = await stampOf(paths.catalog);
@@ -319,7 +287,7 @@ export class UsageStore {
       if (!bytes || !isSchema1(this.SQL, bytes)) return; // another process migrated it meanwhile
       const old = readSchema1(this.SQL, bytes);
       try {
-        this.closeMonths();
+        this.months.clear();
         this.cat?.close();
         this.cat = Catalog.create(this.SQL);
         this.initFresh();
@@ -334,13 +302,13 @@ export class UsageStore {
           const last = monthOf(batch[batch.length - 1].ts);
           if (current !== undefined && last > current + 1) {
             // Months two behind the newest row are complete (rows come in time order; the dedupe window is 2 days).
-            for (const l of [...this.loaded.values()]) {
-              if (l.part.dirty && l.part.month < last - 1) {
-                l.part.file = await this.writeMonth(l.part, generation, true);
-                l.part.dirty = false;
+            for (const part of this.months.parts()) {
+              if (part.dirty && part.month < last - 1) {
+                part.file = await this.writeMonth(part, generation, true);
+                part.dirty = false;
               }
             }
-            this.evict(new Set());
+            this.months.trim();
           }
           current = last;
         }
@@ -358,7 +326,7 @@ export class UsageStore {
           }
         });
       } catch (e) {
-        this.closeMonths();
+        this.months.clear();
         throw e;
       } finally {
         old.close();
@@ -392,71 +360,20 @@ export class UsageStore {
     for (;;) {
       await this.ensureLoaded(wanted);
       // Another call may have evicted one of them while we waited for the next: load again.
-      const files = this.cat.partitions();
-      const parts: Partition[] = [];
-      let complete = true;
-      for (const m of wanted) {
-        const l = this.loaded.get(m);
-        if (l) parts.push(l.part);
-        else if (files.get(m)?.file && !this.unreadable.has(m)) complete = false;
-      }
-      if (complete) return fn(parts);
+      const parts = this.months.pick(wanted, this.cat.partitions());
+      if (parts) return fn(parts);
     }
   }
 
-  /**
-   * Loads months from their files. A file that is gone because another process folded is left
-   * out and the store is marked stale (the next sync reloads); one SQLite cannot read is
-   * remembered for the next write to move aside.
-   */
-  private async ensureLoaded(months: Month[]): Promise<void> {
-    const files = this.cat.partitions();
-    const stamp = this.useClock++;
-    for (const m of months) {
-      const l = this.loaded.get(m);
-      if (l) {
-        l.lastUse = stamp;
-        continue;
-      }
-      const file = files.get(m)?.file;
-      if (!file || !this.paths || this.unreadable.has(m)) continue;
-      const full = path.join(this.paths.months, file);
-      const bytes = await readIfExists(full);
-      if (this.loaded.has(m)) continue; // loaded by another call meanwhile
-      if (!bytes) {
-        if (sameStamp(await stampOf(this.paths.catalog), this.catalogStamp)) throw new Error(`The usage month file ${full} is missing`);
-        this.stale = true;
-        this.unreadable.add(m);
-        continue;
-      }
-      try {
-        this.loaded.set(m, { part: Partition.load(this.SQL, m, bytes, file), lastUse: stamp });
-      } catch (e) {
-        if (!isCorruption(e) && looksLikeSqlite(bytes)) throw e;
-        this.corrupt.set(m, { file: full, why: e });
-        this.unreadable.add(m);
-      }
-    }
-    this.evict(new Set(months));
-  }
-
-  private evict(keep: Set<Month>): void {
-    let total = 0;
-    for (const l of this.loaded.values()) total += l.part.byteSize();
-    if (total <= this.opts.monthBudgetBytes) return;
-    const clean = [...this.loaded.values()].filter((l) => !l.part.dirty && !l.part.inTransaction && !keep.has(l.part.month)).sort((a, b) => a.lastUse - b.lastUse);
-    for (const l of clean) {
-      if (total <= this.opts.monthBudgetBytes) break;
-      total -= l.part.byteSize();
-      l.part.close();
-      this.loaded.delete(l.part.month);
-    }
+  /** Loads months from their files (a file gone because another process folded marks the store stale: the next sync reloads). */
+  private ensureLoaded(months: Month[]): Promise<void> {
+    return this.months.load(months, this.cat.partitions(), async () => !sameStamp(await stampOf(this.paths!.catalog), this.catalogStamp));
   }
 
   /** Moves aside month files SQLite could not read, and forgets their rows. Holds the lock. */
   private async dropCorruptMonths(lock: HeldLock): Promise<void> {
-    if (!this.corrupt.size) return;
-    for (const [month, { file, why }] of this.corrupt) {
+    if (!this.months.corrupt.size) return;
+    for (const [month, { file, why }] of this.months.corrupt) {
       const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       await fs.rename(file, aside).catch(() => undefined);
       this.cat.transaction(() => this.cat.forgetMonth(month));
@@ -464,32 +381,22 @@ export class UsageStore {
         `The usage of ${monthLabel(month)} could not be read (${message(why)}). The file was moved to ${aside}; usage of that month still in the tools' logs will be imported again.`,
       );
     }
-    this.corrupt.clear();
-    this.unreadable.clear();
+    this.months.corruptHandled();
     await this.foldLocked(lock);
   }
 
   private access(touched: Set<Partition>): PartitionAccess {
     return {
       get: (month, create) => {
-        let l = this.loaded.get(month);
-        if (!l && create) {
-          l = { part: Partition.create(this.SQL, month), lastUse: this.useClock++ };
-          this.loaded.set(month, l);
+        const part = this.months.get(month) ?? (create ? this.months.create(month) : undefined);
+        if (part && !touched.has(part)) {
+          part.db.run('BEGIN');
+          part.inTransaction = true;
+          touched.add(part);
         }
-        if (l && !touched.has(l.part)) {
-          l.part.db.run('BEGIN');
-          l.part.inTransaction = true;
-          touched.add(l.part);
-        }
-        return l?.part;
+        return part;
       },
     };
-  }
-
-  private closeMonths(): void {
-    for (const l of this.loaded.values()) l.part.close();
-    this.loaded.clear();
   }
 
   // ---- applying changes -----------------------------------------------------------------
@@ -529,16 +436,13 @@ export class UsageStore {
       for (const o of c.limits ?? []) this.cat.setLimit(o);
       for (const h of c.hits ?? []) this.cat.addHit(h);
       if (mode !== 'memory') await mode();
-      this.refreshTopRows(touched);
+      this.cat.renewTopRows(touched);
     } catch (err) {
       this.cat.rollback();
       for (const p of touched) {
         p.db.run('ROLLBACK');
         p.inTransaction = false;
-        if (!p.file && p.rowCount() === 0) {
-          p.close();
-          this.loaded.delete(p.month);
-        }
+        if (!p.file && p.rowCount() === 0) this.months.drop(p.month);
       }
       throw err;
     }
@@ -548,15 +452,6 @@ export class UsageStore {
       p.inTransaction = false;
     }
     return result;
-  }
-
-  /** Months whose changes reached their most expensive rows: the catalog's copy of those is renewed (with the write). */
-  private refreshTopRows(parts: Iterable<Partition>): void {
-    for (const p of parts) {
-      if (p.costTouched < 0) continue;
-      if (p.costTouched >= this.cat.topFloor(p.month)) this.cat.setTopRows(p.month, p.topRows(TOP_ROWS));
-      p.costTouched = -1;
-    }
   }
 
   private entryOf(w: StoreWrite): Entry {
@@ -661,7 +556,7 @@ export class UsageStore {
 
   private async catchUp(): Promise<boolean> {
     const stamp = await stampOf(this.paths!.catalog);
-    if (this.stale || !sameStamp(stamp, this.catalogStamp)) {
+    if (this.months.stale || !sameStamp(stamp, this.catalogStamp)) {
       await this.load(false);
       return true;
     }
@@ -714,9 +609,8 @@ export class UsageStore {
     try {
       // Images are made one at a time (CPU); their writes and fsyncs overlap, a few at once.
       const inFlight = new Set<Promise<void>>();
-      for (const l of this.loaded.values()) {
-        if (!l.part.dirty) continue;
-        const part = l.part;
+      for (const part of this.months.parts()) {
+        if (!part.dirty) continue;
         const w: Promise<void> = this.writeMonth(part, generation, part.needsRepack()).then((name) => {
           written.push({ part, name });
           inFlight.delete(w);
@@ -812,74 +706,24 @@ export class UsageStore {
    * Prices every stored row again. Returns the number of rows whose cost changed. Months are
    * repriced one at a time and written as they go, so memory stays bounded.
    */
-  async reprice(price: (r: UsageRecord) => { model: string; cost: number; costSource: CostSource; pricedAs?: string }, fingerprint?: string): Promise<number> {
+  async reprice(price: PriceFn, fingerprint?: string): Promise<number> {
     const run = async (lock: HeldLock | undefined): Promise<number> => {
       if (lock) await this.catchUp();
       const generation = Number(this.cat.getMeta('generation') ?? 0) + 1;
-      const models = new Map<number, { raw: string }>();
-      for (const [id, raw] of this.cat.all('SELECT id, raw FROM models')) models.set(Number(id), { raw: String(raw) });
-      const sources = new Map<number, SourceId>();
-      for (const [id, name] of this.cat.all('SELECT id, name FROM sources')) sources.set(Number(id), String(name) as SourceId);
-      const newModel = new Map<number, { model: string; pricedAs: string | null }>();
+      const repricing = new Repricing(this.cat, price);
       let changed = 0;
       for (const month of this.monthsWithRows()) {
         const part = await this.withMonths([month], ([part]) => {
-          if (!part) return undefined;
-          const rows = part.all(`SELECT ${PART_SELECT} FROM usage`).map(partRowOf);
-          this.cat.begin();
-          part.db.run('BEGIN');
-          try {
-            for (const row of rows) {
-              const source = sources.get(row.source) ?? 'api';
-              const raw = models.get(row.model)?.raw ?? '';
-              const rec: UsageRecord = {
-                source,
-                dedupeKey: '',
-                ts: part.base + row.t,
-                project: '',
-                modelRaw: raw,
-                sessionId: '',
-                inputTokens: row.input,
-                outputTokens: row.output,
-                cacheReadTokens: row.cacheRead,
-                cacheWriteTokens: row.cacheWrite,
-                cacheWrite1hTokens: row.cacheWrite1h,
-                reasoningTokens: row.reasoning,
-                requests: row.requests,
-                reportedCost: row.reported === null ? undefined : row.reported / 1e9,
-              };
-              const p = price(rec);
-              if (!newModel.has(row.model)) newModel.set(row.model, { model: p.model, pricedAs: p.pricedAs && p.pricedAs !== p.model ? p.pricedAs : null });
-              const cost = toNano(p.cost);
-              const flags = (row.flags & ~COST_SOURCE_MASK) | Math.max(0, COST_SOURCES.indexOf(p.costSource));
-              if (cost === row.cost && flags === row.flags) continue;
-              this.cat.count(rollupOf(row, part.base), -1);
-              const next = { ...row, cost, flags };
-              part.replace(next, row);
-              this.cat.count(rollupOf(next, part.base), 1);
-              changed++;
-            }
-            this.refreshTopRows([part]);
-            this.cat.commit();
-            part.db.run('COMMIT');
-          } catch (e) {
-            this.cat.rollback();
-            part.db.run('ROLLBACK');
-            throw e;
-          }
+          if (part) changed += repricing.month(part);
           return part;
         });
-        if (!part) continue;
-        if (part.dirty && this.paths) {
+        if (part?.dirty && this.paths) {
           // Written now under the next generation's name, so this month can leave memory.
           part.file = await this.writeMonth(part, generation, false);
           part.dirty = false;
         }
       }
-      this.cat.transaction(() => {
-        for (const [id, m] of newModel) this.cat.db.run('UPDATE models SET model = ?, priced_as = ? WHERE id = ?', [m.model, m.pricedAs, id]);
-        if (fingerprint !== undefined) this.cat.setMeta('price_fingerprint', fingerprint);
-      });
+      repricing.finish(fingerprint);
       if (lock) await this.foldLocked(lock);
       return changed;
     };
@@ -895,7 +739,7 @@ export class UsageStore {
   /** Wipes all usage (the user's "Reset Data"). Other processes see the new catalog and reload. */
   async reset(): Promise<void> {
     const fresh = () => {
-      this.closeMonths();
+      this.months.clear();
       this.cat.close();
       this.cat = Catalog.create(this.SQL);
       this.initFresh();
@@ -949,9 +793,7 @@ export class UsageStore {
 
   /** Bytes the store keeps in memory: the catalog and the loaded months. */
   byteSize(): number {
-    let n = this.cat.byteSize();
-    for (const l of this.loaded.values()) n += l.part.byteSize();
-    return n;
+    return this.cat.byteSize() + this.months.byteSize();
   }
 
   /** A stamp of the files on disk: changes with every write by any process. */
@@ -966,7 +808,7 @@ export class UsageStore {
     try {
       await this.finishWrites();
     } finally {
-      this.closeMonths();
+      this.months.clear();
       this.cat.close();
     }
   }
