@@ -26,21 +26,31 @@ const nodeCommon = {
   alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
 };
 
-// The CLI loads the price table (most of its size) only when it has something to price: a warm
-// `ai-usage import` then starts without compiling it. Its require() of the pricing module is
-// pointed at a bundle of its own.
-const pricingApart = {
-  name: 'pricing-apart',
+// Code most runs never need is loaded from a bundle of its own, at run time: `require()` calls of
+// matching paths become `require('./<file>')` of a file beside the bundle. The CLI loads the price
+// table (most of its size) only when it has something to price, so a warm `ai-usage import` starts
+// without compiling it; the engine worker loads PostgreSQL's client and the OpenTelemetry SDK only
+// once a team database or an OTLP endpoint is set up.
+const apart = (routes) => ({
+  name: 'apart',
   setup(build) {
-    build.onResolve({ filter: /\/core\/pricing$/ }, (args) => (args.kind === 'require-call' ? { path: './pricing.js', external: true } : undefined));
+    for (const [filter, file] of routes) build.onResolve({ filter }, (args) => (args.kind === 'require-call' ? { path: file, external: true } : undefined));
   },
-};
+});
 
 const builds = [
   { ...nodeCommon, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', external: ['vscode'] },
-  { ...nodeCommon, entryPoints: { engineWorker: 'src/extension/engineWorker.ts' }, outdir: 'dist', external: ['vscode'] },
-  { ...nodeCommon, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, plugins: [pricingApart] },
+  {
+    ...nodeCommon,
+    entryPoints: { engineWorker: 'src/extension/engineWorker.ts' },
+    outdir: 'dist',
+    external: ['vscode'],
+    plugins: [apart([[/^\.\/backend$/, './teamBackend.js'], [/^\.\/otlpExport$/, './otlpExport.js']])],
+  },
+  { ...nodeCommon, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, plugins: [apart([[/\/core\/pricing$/, './pricing.js']])] },
   { ...nodeCommon, entryPoints: { pricing: 'src/core/pricing/index.ts' }, outdir: 'dist' },
+  // The engine worker's team database side (PostgreSQL's client) and OpenTelemetry export.
+  { ...nodeCommon, entryPoints: { teamBackend: 'src/core/team/backend.ts', otlpExport: 'src/core/telemetry/otlpExport.ts' }, outdir: 'dist' },
   // Reads big imports on worker threads, for the CLI and the extension's engine worker.
   { ...nodeCommon, entryPoints: { parseWorker: 'src/core/engine/parseWorker.ts' }, outdir: 'dist' },
 ].filter((b) => Object.values(b.entryPoints).every((p) => existsSync(p)));

@@ -1,7 +1,8 @@
 // `ai-usage sync`: ships the local history to a team PostgreSQL database (or, with --init, creates
 // or upgrades its schema). Takes the local history as a ChangeSource; main.ts hands it the store's.
 import type { ChangeSource } from '../core/team/changeSource';
-import { connectTeamDatabase, redactUrl, TeamConnectionError } from '../core/team/connection';
+import { connectTeamDatabase, TeamConnectionError } from '../core/team/connection';
+import { databaseLabel } from '../core/team/connectionText';
 import { PROJECT_PRIVACY, resolveIdentity, type ProjectPrivacy } from '../core/team/identity';
 import { migrateTeamSchema, TEAM_SCHEMA_VERSION } from '../core/team/schema';
 import { DEFAULT_RETRY, syncToTeam } from '../core/team/sync';
@@ -43,16 +44,6 @@ interface Io {
 }
 
 const one = (flags: Map<string, string[]>, name: string) => flags.get(name)?.[0];
-
-/** "host:port/db" of a connection string, for messages (never the user or password). */
-function databaseLabel(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}${u.port ? `:${u.port}` : ''}${u.pathname}`;
-  } catch {
-    return redactUrl(url);
-  }
-}
 
 /**
  * Runs `ai-usage sync` with its arguments (after the word `sync`). Exit codes as the rest of the

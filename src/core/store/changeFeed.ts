@@ -52,6 +52,15 @@ export class StoreChangeFeed implements ChangeSource {
     }
   }
 
+  /** Rows of the slots changed after `cursor`, and deletions: what a sync from there sends, counted from the catalog alone. */
+  pending(cursor: string | null): number {
+    const since = parseCursor(cursor, this.epoch());
+    const cat = this.store.catalog;
+    const [[rows]] = cat.all('SELECT COALESCE(SUM(r.rows), 0) FROM changes c JOIN rollup r ON r.slot = c.slot WHERE c.version > ?', [since]);
+    const [[deleted]] = cat.all('SELECT COUNT(*) FROM tombstones WHERE version > ?', [since]);
+    return Number(rows) + Number(deleted);
+  }
+
   private rowsOfSlot(slot: number): Promise<SyncRow[]> {
     const month: Month = monthOf(slot * SLOT_MS);
     return this.store.withMonths([month], ([part]) => {

@@ -34,4 +34,6 @@ export interface ChangeSource {
   epoch(): string;
   /** Everything after `cursor` (null: from the start), in batches of at most `batchRows`, each with the cursor that acknowledges it and all before it. A batch may repeat rows already sent (sync upserts are idempotent). */
   changesSince(cursor: string | null, batchRows: number): AsyncIterable<{ batch: ChangeBatch; cursor: string }>;
+  /** About how many rows (and deletions) a sync from `cursor` would send, without reading them: for the Sources view. */
+  pending?(cursor: string | null): number;
 }

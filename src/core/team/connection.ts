@@ -3,6 +3,9 @@
 import { promises as fs } from 'node:fs';
 import { Client, type ClientConfig } from 'pg';
 import { parse as parseConnectionString } from 'pg-connection-string';
+import { redactUrl } from './connectionText';
+
+export { redactUrl };
 
 export class TeamConnectionError extends Error {
   constructor(
@@ -13,13 +16,6 @@ export class TeamConnectionError extends Error {
   ) {
     super(message);
   }
-}
-
-/** The URL with its password replaced by `***` (and any `password=` parameter too). */
-export function redactUrl(url: string): string {
-  return url
-    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@?#]*:)[^@/?#]*@/i, '$1***@')
-    .replace(/([?&]password=)[^&#]*/gi, '$1***');
 }
 
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;

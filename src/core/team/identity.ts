@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import type { SyncRow } from './changeSource';
 import type { RepositoryResolver } from './repository';
+import { PROJECT_PRIVACY, type ProjectPrivacy } from './teamTypes';
 
 /**
  * How a project folder is shared: `repository` (default) sends the repository identity, or a hash
@@ -13,8 +14,7 @@ import type { RepositoryResolver } from './repository';
  * is one, so a team still groups by repository, else of the folder); `path` sends the local folder
  * as it is, with its repository beside it.
  */
-export type ProjectPrivacy = 'repository' | 'hash' | 'path';
-export const PROJECT_PRIVACY: readonly ProjectPrivacy[] = ['repository', 'hash', 'path'];
+export { PROJECT_PRIVACY, type ProjectPrivacy };
 
 export interface TeamIdentity {
   user: string;

@@ -6,11 +6,14 @@ import type { QueryResultRow } from 'pg';
 import type { CostSource, SourceId } from '../model';
 import { addAgg, byCost, groupRowOf, periodMapper, totalsOf, type Agg, type PeriodRow } from '../queries/aggregate';
 import { dashboardFromPeriods, filterOfView, resolveRange } from '../queries/dashboard';
-import type { DashboardData, FilterOptions, GroupRow, TableRow, ViewQuery } from '../queries/types';
+import type { DashboardData, GroupRow, ViewQuery } from '../queries/types';
 import { NANO } from '../store/storedRow';
 import { SLOT_MS } from '../time/calendar';
 import { ZoneClock } from '../time/zoneClock';
 import { localBucketSql, SLOTS_PER_DAY, SLOTS_PER_HOUR } from '../time/zoneSql';
+import type { TeamFilterOptions, TeamTableRow } from './teamTypes';
+
+export type { TeamFilterOptions, TeamTableRow };
 
 /** A pg Client or Pool. */
 export interface Queryable {
@@ -59,6 +62,7 @@ function whereOf(scope: TeamScope, view: Partial<TeamView>, range: Bounds, table
   any(table === 'rollup' ? 'u.project' : RAW_PROJECT, view.projects);
   any(`${a}.model`, view.models);
   any(`${a}.source`, view.sources);
+  any(`${a}.branch`, view.branches);
   any(`${a}.user_name`, view.users);
   any(`${a}.machine`, view.machines);
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
@@ -190,18 +194,13 @@ export async function teamBreakdown(db: Queryable, scope: TeamScope, view: TeamV
   return rows.map((r) => groupRowOf(r.key, aggOf(r))).sort(byCost);
 }
 
-export interface TeamFilterOptions extends FilterOptions {
-  users: { user: string; messages: number; cost: number }[];
-  machines: { machine: string; user: string; messages: number; cost: number }[];
-}
-
 /** What the pickers offer in a team scope: projects are repository identities. */
 export async function teamFilterOptions(db: Queryable, scope: TeamScope): Promise<TeamFilterOptions> {
   const w = whereOf(scope, {}, {}, 'rollup');
-  const { rows } = await db.query<{ user_name: string; machine: string; project: string; model: string; source: string; messages: number; cost: number; first: number | null; last: number | null }>(
-    `SELECT u.user_name, u.machine, u.project, u.model, u.source, sum(u.rows_count::float8) AS messages, sum(u.cost) AS cost,
+  const { rows } = await db.query<{ user_name: string; machine: string; project: string; model: string; source: string; branch: string; messages: number; cost: number; first: number | null; last: number | null }>(
+    `SELECT u.user_name, u.machine, u.project, u.model, u.source, u.branch, sum(u.rows_count::float8) AS messages, sum(u.cost) AS cost,
        (extract(epoch FROM min(u.slot)) * 1000)::float8 AS first, (extract(epoch FROM max(u.slot)) * 1000)::float8 AS last
-     FROM ai_usage.usage_15m u ${w.sql} GROUP BY 1, 2, 3, 4, 5`,
+     FROM ai_usage.usage_15m u ${w.sql} GROUP BY 1, 2, 3, 4, 5, 6`,
     w.params,
   );
   const fold = <K extends string>(key: (r: (typeof rows)[number]) => K) => {
@@ -227,6 +226,11 @@ export async function teamFilterOptions(db: Queryable, scope: TeamScope): Promis
     sources: fold((r) => r.source)
       .map(([source, e]) => ({ source: source as SourceId, messages: e.messages }))
       .sort((a, b) => b.messages - a.messages),
+    // As the local pickers: usage with no known branch is left out.
+    branches: fold((r) => r.branch)
+      .filter(([branch]) => branch !== '')
+      .map(([branch, e]) => ({ branch, messages: e.messages, cost: e.cost }))
+      .sort(costDesc),
     users: fold((r) => r.user_name)
       .map(([user, e]) => ({ user, messages: e.messages, cost: e.cost }))
       .sort(costDesc),
@@ -245,18 +249,78 @@ export interface TeamPageKey {
   rowId: string;
 }
 
-export interface TeamTableRow extends TableRow {
-  user: string;
-  machine: string;
-  repository: string;
-}
-
 export interface TeamPage {
   rows: TeamTableRow[];
   /** Rows matching the filter (from the rollup). */
   total: number;
   /** Pass as `after` for the next page; null on the last one. */
   next: TeamPageKey | null;
+}
+
+/** The raw rows' columns a table row is made of. */
+const RAW_COLUMNS = `r.ts, r.user_name, r.machine, r.row_id::text AS row_id, r.source, r.repository, r.project, r.model, r.model_raw, r.session_id, r.branch,
+  r.input, r.output, r.cache_read, r.cache_write, r.reasoning, r.cost, r.cost_source, r.approximate, r.requests`;
+
+interface RawRow {
+  ts: Date;
+  user_name: string;
+  machine: string;
+  row_id: string;
+  source: string;
+  repository: string;
+  project: string;
+  model: string;
+  model_raw: string;
+  session_id: string;
+  branch: string;
+  input: string;
+  output: string;
+  cache_read: string;
+  cache_write: string;
+  reasoning: string;
+  cost: number;
+  cost_source: string;
+  approximate: boolean;
+  requests: number;
+}
+
+function tableRowOf(r: RawRow): TeamTableRow {
+  const [input, output, cacheRead, cacheWrite] = [r.input, r.output, r.cache_read, r.cache_write].map(Number);
+  return {
+    id: r.row_id,
+    ts: r.ts.getTime(),
+    user: r.user_name,
+    machine: r.machine,
+    repository: r.repository,
+    branch: r.branch,
+    project: r.repository || r.project,
+    model: r.model,
+    modelRaw: r.model_raw,
+    source: r.source as SourceId,
+    sessionId: r.session_id,
+    inputTokens: input,
+    outputTokens: output,
+    cacheReadTokens: cacheRead,
+    cacheWriteTokens: cacheWrite,
+    reasoningTokens: Number(r.reasoning),
+    tokensSent: input + cacheRead + cacheWrite,
+    tokensReceived: output,
+    cost: r.cost,
+    costSource: r.cost_source as CostSource,
+    approximate: r.approximate,
+    requests: r.requests,
+  };
+}
+
+/** Raw rows matching `w`, in (ts, user, row id) order, after skipping `offset`. */
+async function rawRows(db: Queryable, w: Where, dir: 'ASC' | 'DESC', limit: number, offset = 0): Promise<TeamTableRow[]> {
+  const params = [...w.params, limit, offset];
+  const { rows } = await db.query<RawRow>(
+    `SELECT ${RAW_COLUMNS} FROM ai_usage.requests r ${w.sql}
+     ORDER BY r.ts ${dir}, r.user_name ${dir}, r.row_id ${dir} LIMIT $${params.length - 1} OFFSET $${params.length}`,
+    params,
+  );
+  return rows.map(tableRowOf);
 }
 
 /**
@@ -271,71 +335,69 @@ export async function teamPage(
   const limit = Math.max(1, Math.min(1000, Math.floor(req.limit)));
   const dir = req.dir === 'asc' ? 'ASC' : 'DESC';
   const w = whereOf(req.scope, req.view, range, 'raw');
-  let sql = w.sql;
   if (req.after) {
     w.params.push(new Date(req.after.ts).toISOString(), req.after.user, req.after.rowId);
     const n = w.params.length;
-    sql = `${sql ? `${sql} AND` : 'WHERE'} (r.ts, r.user_name, r.row_id) ${dir === 'DESC' ? '<' : '>'} ($${n - 2}::timestamptz, $${n - 1}, $${n}::bigint)`;
+    w.sql = `${w.sql ? `${w.sql} AND` : 'WHERE'} (r.ts, r.user_name, r.row_id) ${dir === 'DESC' ? '<' : '>'} ($${n - 2}::timestamptz, $${n - 1}, $${n}::bigint)`;
   }
-  w.params.push(limit);
-  const pageQuery = db.query<{
-    ts: Date;
-    user_name: string;
-    machine: string;
-    row_id: string;
-    source: string;
-    repository: string;
-    project: string;
-    model: string;
-    model_raw: string;
-    session_id: string;
-    branch: string;
-    input: string;
-    output: string;
-    cache_read: string;
-    cache_write: string;
-    reasoning: string;
-    cost: number;
-    cost_source: string;
-    approximate: boolean;
-    requests: number;
-  }>(
-    `SELECT r.ts, r.user_name, r.machine, r.row_id::text AS row_id, r.source, r.repository, r.project, r.model, r.model_raw, r.session_id, r.branch,
-       r.input, r.output, r.cache_read, r.cache_write, r.reasoning, r.cost, r.cost_source, r.approximate, r.requests
-     FROM ai_usage.requests r ${sql}
-     ORDER BY r.ts ${dir}, r.user_name ${dir}, r.row_id ${dir} LIMIT $${w.params.length}`,
-    w.params,
-  );
   const t = whereOf(req.scope, req.view, range, 'rollup');
   const totalQuery = db.query<{ n: number }>(`SELECT COALESCE(sum(u.rows_count::float8), 0) AS n FROM ai_usage.usage_15m u ${t.sql}`, t.params);
-  const [{ rows }, total] = await Promise.all([pageQuery, totalQuery]);
-  const out = rows.map((r): TeamTableRow => {
-    const [input, output, cacheRead, cacheWrite] = [r.input, r.output, r.cache_read, r.cache_write].map(Number);
-    return {
-      id: r.row_id,
-      ts: r.ts.getTime(),
-      user: r.user_name,
-      machine: r.machine,
-      repository: r.repository,
-      branch: r.branch,
-      project: r.repository || r.project,
-      model: r.model,
-      modelRaw: r.model_raw,
-      source: r.source as SourceId,
-      sessionId: r.session_id,
-      inputTokens: input,
-      outputTokens: output,
-      cacheReadTokens: cacheRead,
-      cacheWriteTokens: cacheWrite,
-      reasoningTokens: Number(r.reasoning),
-      tokensSent: input + cacheRead + cacheWrite,
-      tokensReceived: output,
-      cost: r.cost,
-      costSource: r.cost_source as CostSource,
-      approximate: r.approximate,
-      requests: r.requests,
-    };
-  });
+  const [out, total] = await Promise.all([rawRows(db, w, dir, limit), totalQuery]);
   const last = out[out.length - 1];
   return { rows: out, total: total.rows[0].n, next: out.length === limit && last ? { ts: last.ts, user: last.user, rowId: last.id } : null };
+}
+
+/** Rows per 15-minute slot matching a view, in slot order: where any row number of the view lies. */
+export interface SlotCounts {
+  dir: 'asc' | 'desc';
+  /** Slot start (UTC ms), in `dir` order. */
+  slots: number[];
+  /** Rows in each slot and every slot before it in `dir` order. */
+  upTo: number[];
+}
+
+export async function teamSlotCounts(db: Queryable, req: { scope: TeamScope; view: TeamView; tz: string; now: number; dir?: 'asc' | 'desc' }): Promise<SlotCounts> {
+  const range = resolveRange(req.view.range, req.now, req.tz);
+  const w = whereOf(req.scope, req.view, range, 'rollup');
+  const dir = req.dir === 'asc' ? 'asc' : 'desc';
+  const { rows } = await db.query<{ slot: number; n: number }>(
+    `SELECT (extract(epoch FROM u.slot) * 1000)::float8 AS slot, sum(u.rows_count::float8) AS n FROM ai_usage.usage_15m u ${w.sql} GROUP BY u.slot ORDER BY u.slot ${dir}`,
+    w.params,
+  );
+  let sum = 0;
+  return { dir, slots: rows.map((r) => r.slot), upTo: rows.map((r) => (sum += r.n)) };
+}
+
+/**
+ * One page at any depth, by row number, as the table scrolls: the rollup's row counts per slot
+ * say which slot row `offset` lies in and how many rows come before it, so only that slot's rows
+ * are skipped. `counts` (from teamSlotCounts, for the same view and order) may be reused across
+ * pages of one view.
+ */
+export async function teamPageAt(
+  db: Queryable,
+  req: { scope: TeamScope; view: TeamView; tz: string; now: number; offset: number; limit: number; dir?: 'asc' | 'desc' },
+  counts?: SlotCounts,
+): Promise<{ rows: TeamTableRow[]; total: number; offset: number }> {
+  const dir = req.dir === 'asc' ? 'asc' : 'desc';
+  const c = counts && counts.dir === dir ? counts : await teamSlotCounts(db, { ...req, dir });
+  const total = c.upTo.length ? c.upTo[c.upTo.length - 1] : 0;
+  const limit = Math.max(1, Math.min(1000, Math.floor(req.limit)));
+  if (req.offset >= total) return { rows: [], total, offset: req.offset };
+  // The first slot whose running count passes the offset (binary search).
+  let lo = 0;
+  let hi = c.upTo.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (c.upTo[mid] > req.offset) hi = mid;
+    else lo = mid + 1;
+  }
+  const before = lo ? c.upTo[lo - 1] : 0;
+  const range = resolveRange(req.view.range, req.now, req.tz);
+  const w = whereOf(req.scope, req.view, range, 'raw');
+  const edge = dir === 'desc' ? c.slots[lo] + SLOT_MS : c.slots[lo];
+  w.params.push(new Date(edge).toISOString());
+  w.sql = `${w.sql ? `${w.sql} AND` : 'WHERE'} r.ts ${dir === 'desc' ? '<' : '>='} $${w.params.length}::timestamptz`;
+  const rows = await rawRows(db, w, dir === 'desc' ? 'DESC' : 'ASC', limit, req.offset - before);
+  return { rows, total, offset: req.offset };
 }

@@ -149,11 +149,20 @@ const MIGRATIONS: string[] = [
 export const MEMBER_ROLE_SQL = `-- A group role with just what syncing and the team view need:
 CREATE ROLE ai_usage_member NOLOGIN;
 GRANT USAGE ON SCHEMA ai_usage TO ai_usage_member;
-GRANT SELECT ON ai_usage.schema_version, ai_usage.members TO ai_usage_member;
-GRANT SELECT, INSERT, DELETE ON ai_usage.requests TO ai_usage_member;
-GRANT SELECT, INSERT, UPDATE, DELETE ON ai_usage.request_keys, ai_usage.usage_15m TO ai_usage_member;
-GRANT SELECT, INSERT, UPDATE ON ai_usage.sync_state TO ai_usage_member;
-GRANT EXECUTE ON FUNCTION ai_usage.ensure_month_partitions(timestamptz[]) TO ai_usage_member;`;
+${memberGrants()
+  .map((g) => `GRANT ${g.privileges.join(', ')} ON ${g.kind === 'function' ? 'FUNCTION ' : ''}${g.objects.join(', ')} TO ai_usage_member;`)
+  .join('\n')}`;
+
+/** What a member needs beyond USAGE on the schema: the one list both the README's SQL and Connect Team Database's check read. */
+export function memberGrants(): { kind: 'table' | 'function'; privileges: string[]; objects: string[] }[] {
+  return [
+    { kind: 'table', privileges: ['SELECT'], objects: ['ai_usage.schema_version', 'ai_usage.members'] },
+    { kind: 'table', privileges: ['SELECT', 'INSERT', 'DELETE'], objects: ['ai_usage.requests'] },
+    { kind: 'table', privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'], objects: ['ai_usage.request_keys', 'ai_usage.usage_15m'] },
+    { kind: 'table', privileges: ['SELECT', 'INSERT', 'UPDATE'], objects: ['ai_usage.sync_state'] },
+    { kind: 'function', privileges: ['EXECUTE'], objects: ['ai_usage.ensure_month_partitions(timestamptz[])'] },
+  ];
+}
 
 /** Adding one team member (a login role, mapped to the user name their machines sync as). */
 export function addMemberSql(role: string, password: string, userName: string): string {

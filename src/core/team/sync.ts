@@ -18,6 +18,9 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 500, maxDelayMs: 30_000 };
 
+/** The error code of a sync that found another one running for the same user and machine. */
+export const SYNC_BUSY = 'BUSY';
+
 export interface SyncOptions extends ConnectOptions {
   url: string;
   identity: TeamIdentity;
@@ -26,6 +29,11 @@ export interface SyncOptions extends ConnectOptions {
   retry?: RetryPolicy;
   /** Create or upgrade the schema when it is missing or old (the owner's first connect); default true. */
   migrate?: boolean;
+  /**
+   * One sync per user and machine at a time, across VS Code windows and the CLI (default true): a
+   * second one waits (retry policy), then fails with code SYNC_BUSY.
+   */
+  exclusive?: boolean;
   repos?: RepositoryResolver;
   signal?: AbortSignal;
   onProgress?: (p: SyncProgress) => void;
@@ -60,6 +68,7 @@ export async function syncToTeam(source: ChangeSource, opts: SyncOptions): Promi
     let client: Client | undefined;
     try {
       client = await connectTeamDatabase(opts.url, opts);
+      if (opts.exclusive ?? true) await holdMachineLock(client, opts.identity);
       await prepareSchema(client, opts.migrate ?? true);
       await checkMember(client, opts.identity.user);
       const epoch = source.epoch();
@@ -108,12 +117,28 @@ function dedupe(rows: SyncRow[]): SyncRow[] {
   return byId.size === rows.length ? rows : [...byId.values()];
 }
 
+/**
+ * Takes the session lock of this user and machine, or says who holds it. The server drops a
+ * session lock with its connection, so a killed window or CLI never leaves it behind.
+ */
+async function holdMachineLock(client: Client, id: TeamIdentity): Promise<void> {
+  // A client that vanished without closing (a laptop shut mid-sync) is noticed within a minute,
+  // not after the operating system's two hours: its lock must not outlive it.
+  await client.query('SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3');
+  const { rows } = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtextextended('ai_usage.sync:' || $1 || '/' || $2, 0)) AS ok`, [id.user, id.machine]);
+  if (!rows[0]?.ok) throw new TeamConnectionError(`another VS Code window or \`ai-usage sync\` is syncing ${id.user} on ${id.machine} right now`, true, SYNC_BUSY);
+}
+
 /** Creates or upgrades the schema if allowed; otherwise says who must. */
 export async function prepareSchema(client: Client, migrate: boolean): Promise<void> {
   const v = await schemaVersion(client);
   if (v === TEAM_SCHEMA_VERSION) return;
   if (!migrate && v < TEAM_SCHEMA_VERSION) {
-    throw new TeamConnectionError(`the team database has schema version ${v}, this version needs ${TEAM_SCHEMA_VERSION}: run \`ai-usage sync --init\` as the database owner`, false);
+    throw new TeamConnectionError(
+      `${v === 0 ? 'the team database has no schema yet' : `the team database has schema version ${v}, this version needs ${TEAM_SCHEMA_VERSION}`}: the database owner creates it with AI Usage: Connect Team Database or \`ai-usage sync --init\``,
+      false,
+      'SCHEMA',
+    );
   }
   try {
     await migrateTeamSchema(client);
@@ -131,7 +156,7 @@ export async function prepareSchema(client: Client, migrate: boolean): Promise<v
 }
 
 /** With row-level security a role writes as one user: say so plainly before any row is refused. */
-async function checkMember(client: Client, user: string): Promise<void> {
+export async function checkMember(client: Client, user: string): Promise<void> {
   const { rows } = await client.query<{ u: string | null }>('SELECT ai_usage.member_user() AS u');
   const mapped = rows[0]?.u;
   if (mapped && mapped !== user) {

@@ -17,7 +17,10 @@ import type { ChangeSource, SyncRow } from '../team/changeSource';
 import { sharedProject, type TeamIdentity } from '../team/identity';
 import { RepositoryResolver } from '../team/repository';
 import { claudeCodeTelemetryOn, doubleCountWarning } from './claudeCodeTelemetry';
+import { metricsUrl } from './endpoint';
 import { UsageInstruments, type MetricNames } from './instruments';
+
+export { metricsUrl };
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 export type Temporality = 'cumulative' | 'delta';
@@ -74,19 +77,6 @@ export function jsonFileState(file: string): TelemetryStateStore {
       await fs.rename(tmp, file);
     },
   };
-}
-
-/** The metrics URL of an endpoint setting; throws a readable error for what is not http(s). */
-export function metricsUrl(endpoint: string): string {
-  let u: URL;
-  try {
-    u = new URL(endpoint.trim());
-  } catch {
-    throw new Error(`the OTLP endpoint "${endpoint}" is not a URL (e.g. http://localhost:4318)`);
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`the OTLP endpoint must be http:// or https:// (OTLP/HTTP), not ${u.protocol}`);
-  if (!/\/v1\/metrics\/?$/.test(u.pathname)) u.pathname = `${u.pathname.replace(/\/+$/, '')}/v1/metrics`;
-  return u.toString();
 }
 
 /** Collects only when asked and reports whether the export succeeded (the SDK's periodic reader swallows failures). */

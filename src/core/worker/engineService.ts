@@ -20,6 +20,7 @@ import type { PageRequest, TableSort, ViewQuery } from '../queries/types';
 import { describeSources } from '../engine/sourceStatus';
 import { limitsMethods } from '../limits/engineMethods';
 import { UsageStore } from '../store/usageStore';
+import { TeamServices } from '../team/engineMethods';
 import {
   summariseImport,
   type EngineConfig,
@@ -52,6 +53,8 @@ export interface EngineServiceOptions {
 }
 
 const PRICE_FINGERPRINT = 'price_fingerprint';
+/** The reason of a change another process stored (this window's team sync leaves it to that one). */
+const ANOTHER_WINDOW = 'another window stored usage';
 
 /** How long an import may keep the event loop before letting other calls in. */
 const YIELD_AFTER_MS = 10;
@@ -103,6 +106,8 @@ export class EngineService {
   private idleTimer: NodeJS.Timeout | undefined;
   private warningsSeen = 0;
   private disposed = false;
+  /** Team sync and the OpenTelemetry export (their heavy parts load only once configured). */
+  private readonly team: TeamServices;
 
   private constructor(
     private readonly store: UsageStore,
@@ -110,6 +115,7 @@ export class EngineService {
   ) {
     this.config = opts.config;
     this.pricer = opts.makePricer(opts.config.priceOverrides, opts.config.priceTableFile);
+    this.team = new TeamServices({ store, dbFile: opts.dbFile, onStatus: (status) => this.emit({ type: 'teamStatus', status }) });
     if (opts.refreshIntervalMs) {
       this.refreshTimer = setInterval(() => void this.refreshFromDisk(), opts.refreshIntervalMs);
       this.refreshTimer.unref?.();
@@ -157,6 +163,7 @@ export class EngineService {
   private changed(reason: string): void {
     this.reportWarnings();
     this.emit({ type: 'dataChanged', lastImport: this.store.lastImport(), reason });
+    this.team.dataChanged(reason !== ANOTHER_WINDOW);
   }
 
   // ---- sharing the store ------------------------------------------------------------
@@ -180,7 +187,7 @@ export class EngineService {
   private refreshFromDisk(): Promise<void> {
     return this.exclusive(async () => {
       try {
-        if (await this.store.sync()) this.changed('another window stored usage');
+        if (await this.store.sync()) this.changed(ANOTHER_WINDOW);
       } catch (e) {
         this.emit({ type: 'log', message: `Reading what another window stored failed: ${message(e)}` });
       }
@@ -404,6 +411,7 @@ export class EngineService {
       }),
       info: () => ({ dbFile: this.opts.dbFile, rows: this.store.rowCount(), bytes: this.store.byteSize(), warnings: [...this.store.warnings] }),
       ...limitsMethods(this.store, (fn) => this.exclusive(fn)),
+      ...this.team.methods(),
     };
     const fn = impl[method] as (p: ParamsOf<M>) => Promise<ResultOf<M>> | ResultOf<M>;
     return fn(p);
@@ -413,6 +421,7 @@ export class EngineService {
   async dispose(): Promise<void> {
     clearTimeout(this.idleTimer);
     clearInterval(this.refreshTimer);
+    await this.team.dispose();
     await this.exclusive(() => undefined);
     this.disposed = true;
     await this.store.close();

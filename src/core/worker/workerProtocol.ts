@@ -9,6 +9,8 @@ import type { FilterOptions, TablePage, TableSort, ViewQuery } from '../queries/
 import type { DashboardData, SourceStatus } from '../queries/types';
 import type { SourceContext } from '../importers/types';
 import type { LimitsMethods } from '../limits/engineMethods';
+import type { TeamMethods } from '../team/engineMethods';
+import type { TeamStatus } from '../team/teamTypes';
 
 /** What the worker needs to import: where to look, what is switched off, and the user's prices. */
 export interface EngineConfig {
@@ -65,7 +67,7 @@ export interface WatchSpec {
 }
 
 /** method → [params, result] (limits, budgets, plan value, breakdowns and sessions: see limits/engineMethods.ts) */
-export interface EngineMethods extends LimitsMethods {
+export interface EngineMethods extends LimitsMethods, TeamMethods {
   configure: [EngineConfig, { repriced: number | null }];
   /** With `files`, only those (changed files the watcher saw) are read where their source allows it. */
   importNow: [{ reason: string; files?: string[] }, ImportSummary];
@@ -97,7 +99,9 @@ export type EngineEvent =
   | { type: 'importState'; importing: boolean; error: string | null }
   /** Something the user should know (a corrupt database moved aside, a failed save). */
   | { type: 'warning'; message: string }
-  | { type: 'log'; message: string };
+  | { type: 'log'; message: string }
+  /** Team sync or the OpenTelemetry export changed state (syncing, done, failed). */
+  | { type: 'teamStatus'; status: TeamStatus };
 
 export type HostToWorker = { kind: 'call'; id: number; method: EngineMethod; params: unknown };
 

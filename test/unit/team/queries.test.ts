@@ -5,7 +5,7 @@ import { dashboardData } from '../../../src/core/queries/dashboard';
 import type { DashboardData, Granularity, RangeSpec } from '../../../src/core/queries/types';
 import { UsageStore } from '../../../src/core/store/usageStore';
 import type { SyncRow } from '../../../src/core/team/changeSource';
-import { teamBreakdown, teamDashboard, teamFilterOptions, teamPage, type TeamPageKey, type TeamView } from '../../../src/core/team/queries';
+import { teamBreakdown, teamDashboard, teamFilterOptions, teamPage, teamPageAt, teamSlotCounts, type TeamPageKey, type TeamView } from '../../../src/core/team/queries';
 import { syncToTeam } from '../../../src/core/team/sync';
 import { generateRows, InMemoryChangeLog } from '../../support/changeLog';
 import { freshDatabase } from '../../support/teamDb';
@@ -147,5 +147,36 @@ describe('team queries (real PostgreSQL)', function () {
     assert.deepEqual(first.rows.map((r) => r.ts), bob.slice(0, 3).map((r) => r.ts));
     assert.equal(first.rows[0].machine, 'bob-pc');
     assert.equal(first.total, 900);
+  });
+
+  it('table pages by row number, at any depth, hold exactly the rows the keyset walk gives there, in both orders', async () => {
+    const v = view({ range: { from: '2026-10-29', to: '2026-11-12' }, users: ['alice@example.com'], sources: ['codex', 'claude-code', 'cline'] });
+    for (const dir of ['desc', 'asc'] as const) {
+      const walk: string[] = [];
+      let after: TeamPageKey | null = null;
+      do {
+        const p = await teamPage(db, { scope: { kind: 'team' }, view: v, tz: 'UTC', now, limit: 500, after, dir });
+        walk.push(...p.rows.map((r) => `${r.user}/${r.id}/${r.machine}`));
+        after = p.next;
+      } while (after);
+      const counts = await teamSlotCounts(db, { scope: { kind: 'team' }, view: v, tz: 'UTC', now, dir });
+      assert.equal(counts.upTo.at(-1), walk.length, 'the slot counts add up to the rows');
+      for (const offset of [0, 1, 97, 333, walk.length - 5, walk.length + 10]) {
+        const page = await teamPageAt(db, { scope: { kind: 'team' }, view: v, tz: 'UTC', now, offset, limit: 50, dir }, counts);
+        assert.equal(page.total, walk.length);
+        assert.deepEqual(page.rows.map((r) => `${r.user}/${r.id}/${r.machine}`), walk.slice(offset, offset + 50), `${dir} page at ${offset}`);
+      }
+    }
+  });
+
+  it('the branch filter and options, as the local dashboard has them', async () => {
+    const v = view({ branches: ['feature/x'], range: { from: '2026-10-29', to: '2026-11-10' } });
+    const team = await teamDashboard(db, { kind: 'team' }, v, 'Europe/Paris', now);
+    const mine = dashboardData(local.catalog, v, 'Europe/Paris', now);
+    assert.ok(team.totals.messages > 0 && team.totals.messages < 3100);
+    assert.deepEqual(rounded(comparable(team)), rounded(comparable(mine)));
+    const opts = await teamFilterOptions(db, { kind: 'team' });
+    assert.deepEqual(opts.branches!.map((b) => b.branch).sort(), ['feature/x', 'main']);
+    assert.equal(opts.branches!.reduce((a, b) => a + b.messages, 0), 3100);
   });
 });
