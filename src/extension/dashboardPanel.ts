@@ -7,10 +7,11 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { DashboardData, HostMessage, Notification, Request } from '../shared/protocol';
-import { parseRequest } from '../shared/protocol';
+import { checkRequest } from '../shared/protocol';
 import { answerRequest, planInfo } from './dashboardRequests';
 import type { EngineConnection } from './engineConnection';
 import type { Settings } from './settings';
+import type { TeamDatabase } from './teamDatabase';
 import { webviewHtml } from './webviewHtml';
 
 export const VIEW_TYPE = 'aiUsage.dashboard';
@@ -41,6 +42,7 @@ class DashboardPanel implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly engine: EngineConnection,
     private readonly settings: Settings,
+    private readonly team: TeamDatabase,
     private readonly log: vscode.LogOutputChannel,
     restoredState: unknown,
     onDispose: () => void,
@@ -59,6 +61,7 @@ class DashboardPanel implements vscode.Disposable {
       }),
       engine.onDataChanged((c) => void this.notifyDataChanged(c.lastImport)),
       engine.onImportState((s) => this.post({ type: 'importState', importing: s.importing, error: s.error })),
+      team.onDidChangeStatus((status) => this.post({ type: 'teamStatus', status })),
       settings.onDidChange((c) => {
         if (c.affects('timeZone') || c.affects('budgets') || c.affects('plans')) void this.notifyDataChanged(engine.lastImport);
       }),
@@ -106,18 +109,22 @@ class DashboardPanel implements vscode.Disposable {
   }
 
   private async onMessage(raw: unknown): Promise<void> {
-    const req: Request | undefined = parseRequest(raw);
-    if (!req) {
+    const checked = checkRequest(raw);
+    if ('error' in checked) {
       this.snapshot.invalidMessages++;
-      this.log.warn(`ignored an invalid message from the dashboard: ${safePreview(raw)}`);
+      this.log.warn(`ignored an invalid message from the dashboard (${checked.error}): ${safePreview(raw)}`);
+      // A request with an id gets its error back, so the page can say what went wrong.
+      const id = (raw as { id?: unknown } | null)?.id;
+      if (this.ready && typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) this.post({ id, type: 'reply', ok: false, error: checked.error });
       return;
     }
+    const req: Request = checked.request;
     if (req.type === 'ready') {
       this.setReady(true);
       this.snapshot.readyCount++;
     }
     try {
-      const data = await answerRequest(req, this.engine, this.settings);
+      const data = await answerRequest(req, this.engine, this.settings, this.team);
       if (req.type === 'dashboard') {
         const d = data as DashboardData;
         this.snapshot.lastDashboard = { totals: d.totals, rangeLabel: d.rangeLabel, from: d.from, to: d.to, view: req.view };
@@ -154,6 +161,7 @@ export class DashboardPanels implements vscode.WebviewPanelSerializer, vscode.Di
     private readonly extensionUri: vscode.Uri,
     private readonly engine: EngineConnection,
     private readonly settings: Settings,
+    private readonly team: TeamDatabase,
     private readonly log: vscode.LogOutputChannel,
   ) {
     this.registration = vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, this);
@@ -185,7 +193,7 @@ export class DashboardPanels implements vscode.WebviewPanelSerializer, vscode.Di
 
   /** `restoredState`: undefined for a new panel; the webview's saved state (or null) for a restored one. */
   private attach(panel: vscode.WebviewPanel, restoredState: unknown): void {
-    const p = new DashboardPanel(panel, this.extensionUri, this.engine, this.settings, this.log, restoredState, () => {
+    const p = new DashboardPanel(panel, this.extensionUri, this.engine, this.settings, this.team, this.log, restoredState, () => {
       if (this.current === p) {
         this.lastSnapshot = p.snapshot;
         this.current = undefined;

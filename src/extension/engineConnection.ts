@@ -8,6 +8,7 @@ import { parseApiRecord } from '../core/importers/apiRecord';
 import { processSourceContext } from '../core/paths';
 import { EngineClient } from '../core/worker/engineClient';
 import type { EngineConfig, EngineMethod, EngineWorkerData, ImportSummary, ParamsOf, ResultOf } from '../core/worker/workerProtocol';
+import type { TeamStatus } from '../core/team/teamTypes';
 import { priceTableFile } from './priceUpdates';
 import type { Settings } from './settings';
 
@@ -27,6 +28,12 @@ export class EngineConnection implements vscode.Disposable {
   private readonly reconfigured = new vscode.EventEmitter<void>();
   /** The worker has a new configuration and has imported with it: where to look may have changed. */
   readonly onDidReconfigure = this.reconfigured.event;
+  private readonly teamStatusChanged = new vscode.EventEmitter<TeamStatus>();
+  /** Team sync or the OpenTelemetry export changed state. */
+  readonly onTeamStatus = this.teamStatusChanged.event;
+  private readonly restarted = new vscode.EventEmitter<void>();
+  /** A new worker runs after a crash: what it was told (the team configuration) must be told again. */
+  readonly onDidRestart = this.restarted.event;
   importing = false;
   lastImport: number | null = null;
   lastImportError: string | null = null;
@@ -67,6 +74,9 @@ export class EngineConnection implements vscode.Disposable {
             case 'log':
               this.log.info(e.message);
               break;
+            case 'teamStatus':
+              this.teamStatusChanged.fire(e.status);
+              break;
           }
         },
         onCrash: (reason, restarting) => {
@@ -80,6 +90,7 @@ export class EngineConnection implements vscode.Disposable {
           );
         },
         onRestart: () => {
+          this.restarted.fire();
           void this.importNow('engine restarted');
         },
       },
@@ -166,5 +177,7 @@ export class EngineConnection implements vscode.Disposable {
     this.dataChanged.dispose();
     this.importStateChanged.dispose();
     this.reconfigured.dispose();
+    this.teamStatusChanged.dispose();
+    this.restarted.dispose();
   }
 }

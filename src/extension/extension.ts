@@ -10,6 +10,9 @@ import { PriceUpdates } from './priceUpdates';
 import { Settings } from './settings';
 import { SourceWatcher } from './sourceWatcher';
 import { StatusBadge } from './statusBadge';
+import { registerOtlpCommands } from './otlpCommands';
+import { registerTeamCommands } from './teamCommands';
+import { TeamDatabase } from './teamDatabase';
 import { registerTestHooks } from './testHooks';
 
 /** What `vscode.extensions.getExtension('ai-usage-dashboard.ai-usage-dashboard').exports` gives. */
@@ -29,16 +32,19 @@ export function activate(context: vscode.ExtensionContext): AiUsageApi {
   const log = vscode.window.createOutputChannel('AI Usage', { log: true });
   const settings = new Settings(log);
   engine = new EngineConnection(context, settings, log);
-  const badge = new StatusBadge(engine, settings, log);
-  const panels = new DashboardPanels(context.extensionUri, engine, settings, log);
+  const team = new TeamDatabase(context, engine, log);
+  const badge = new StatusBadge(engine, settings, log, team);
+  const panels = new DashboardPanels(context.extensionUri, engine, settings, team, log);
   const watcher = new SourceWatcher(engine, settings, log, context.globalStorageUri.fsPath);
   const priceUpdates = new PriceUpdates(context, settings, () => engine!.reloadPrices(), log);
   const budgets = new BudgetNotifications(engine, settings, log);
-  context.subscriptions.push(log, settings, badge, panels, watcher, priceUpdates, budgets);
+  context.subscriptions.push(log, settings, team, badge, panels, watcher, priceUpdates, budgets);
 
   registerCommands({ context, engine, settings, panels, priceUpdates, log, importNow: (reason) => watcher.importAndRefresh(reason) });
   registerClaudeLimitsCommands(context, { log, importNow: (reason) => watcher.importAndRefresh(reason) });
-  if (context.extensionMode === vscode.ExtensionMode.Test) registerTestHooks(context, { engine, badge, panels, watcher, budgets });
+  registerTeamCommands(context, { engine, team, log });
+  registerOtlpCommands(context, { engine, team, log });
+  if (context.extensionMode === vscode.ExtensionMode.Test) registerTestHooks(context, { engine, badge, panels, watcher, budgets, team });
 
   void watcher.importAndRefresh('startup');
   const api: AiUsageApi = { recordUsage: (record) => engine!.recordUsage(record) };

@@ -1,12 +1,14 @@
 // The status bar badge: cost for the chosen period and scope ("$(graph) $3.21 today"), with a
 // tooltip of today, this month and the top models. Re-queried whenever data or settings change.
 import * as vscode from 'vscode';
-import { badgeText, badgeTooltip, type BadgeSummary } from '../core/queries/badge';
+import { badgeText, badgeTooltip, escapeMarkdown, type BadgeSummary } from '../core/queries/badge';
 import { budgetApplies, type BudgetStatus } from '../core/budgets/budgetStatus';
 import { budgetBadgeText, budgetTooltipLines, levelOf, limitBadgeText, limitTooltipLine, type BadgeLevel } from '../core/limits/badgeLines';
 import type { NearestLimit } from '../core/limits/limitsView';
+import { teamSyncLine } from '../core/team/statusText';
 import type { EngineConnection } from './engineConnection';
 import type { Settings } from './settings';
+import type { TeamDatabase } from './teamDatabase';
 
 export const SHOW_DASHBOARD_COMMAND = 'aiUsage.showDashboard';
 
@@ -25,6 +27,8 @@ export class StatusBadge implements vscode.Disposable {
   lastSummary: BadgeSummary | undefined;
   lastBudget: BudgetStatus | null = null;
   lastNearest: NearestLimit | null = null;
+  /** The team sync's line in the tooltip, as last shown. */
+  private teamLine: string | null = null;
   /** ok, warning (the theme's warning background) or over (error background). */
   level: BadgeLevel = 'ok';
 
@@ -32,6 +36,7 @@ export class StatusBadge implements vscode.Disposable {
     private readonly engine: EngineConnection,
     private readonly settings: Settings,
     private readonly log: vscode.LogOutputChannel,
+    private readonly team?: TeamDatabase,
   ) {
     this.item = vscode.window.createStatusBarItem('aiUsage.badge', vscode.StatusBarAlignment.Right, 100);
     this.item.name = 'AI Usage';
@@ -46,6 +51,8 @@ export class StatusBadge implements vscode.Disposable {
         if (c.affects('statusBar') || c.affects('timeZone') || c.affects('budgets')) this.refresh();
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.refresh()),
+      // Only when its tooltip line changes (a sync reports every batch).
+      ...(team ? [team.onDidChangeStatus((t) => teamSyncLine(t.sync, settings.current.timeZone) !== this.teamLine && this.refresh())] : []),
     );
     // Periods roll over at midnight and "last import 3 min ago" ages: refresh now and then.
     this.timer = setInterval(() => this.refresh(), 60_000);
@@ -108,7 +115,8 @@ export class StatusBadge implements vscode.Disposable {
       }
       this.level = level;
       this.item.text = text + (this.engine.importing && summary.lastImport === null ? ' $(sync~spin)' : '');
-      const extra = [...(budget ? budgetTooltipLines(budget) : []), ...(nearest ? [limitTooltipLine(nearest, now, s.timeZone)] : [])];
+      const teamLine = (this.teamLine = this.team ? teamSyncLine(this.team.status.sync, s.timeZone) : null);
+      const extra = [...(budget ? budgetTooltipLines(budget) : []), ...(nearest ? [limitTooltipLine(nearest, now, s.timeZone)] : []), ...(teamLine ? [escapeMarkdown(teamLine)] : [])];
       const tooltip = badgeTooltip(summary, now, s.timeZone);
       const tip = new vscode.MarkdownString(extra.length ? tooltip.replace('\n\n', `\n\n${extra.join('  \n')}\n\n`) : tooltip, true);
       tip.isTrusted = false;

@@ -7,12 +7,13 @@ import type { DashboardPanels } from './dashboardPanel';
 import type { EngineConnection } from './engineConnection';
 import type { SourceWatcher } from './sourceWatcher';
 import type { StatusBadge } from './statusBadge';
+import type { TeamDatabase } from './teamDatabase';
 
 export const TEST_STATE_COMMAND = 'aiUsage.test.state';
 
 export function registerTestHooks(
   context: vscode.ExtensionContext,
-  d: { engine: EngineConnection; badge: StatusBadge; panels: DashboardPanels; watcher: SourceWatcher; budgets: BudgetNotifications },
+  d: { engine: EngineConnection; badge: StatusBadge; panels: DashboardPanels; watcher: SourceWatcher; budgets: BudgetNotifications; team: TeamDatabase },
 ): void {
   context.subscriptions.push(
     vscode.commands.registerCommand(TEST_STATE_COMMAND, async (opts?: { flush?: boolean }) => {
@@ -36,6 +37,7 @@ export function registerTestHooks(
         importing: d.engine.importing,
         lastImport: d.engine.lastImport,
         dbFile: d.engine.dbFile,
+        team: d.team.status,
         info: await d.engine.call('info', {}),
       });
     }),

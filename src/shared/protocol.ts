@@ -10,13 +10,34 @@ import type { DashboardData, FilterOptions, GroupRow, RangeSpec, SourceStatus, T
 import type { BudgetStatus, PlanValue } from '../core/budgets/types';
 import type { LimitsData } from '../core/limits/limitsView';
 import type { SessionDetail } from '../core/sessions/types';
+import { DASHBOARD_SCOPES, type DashboardScope, type TeamOptions, type TeamStatus, type TeamTableRow } from '../core/team/teamTypes';
 
-/** The dashboard's breakdowns (models have their own chart). */
+/** The dashboard's breakdowns of this machine's usage (models have their own chart). */
 export type BreakdownBy = 'branch' | 'project' | 'source';
+/** …and in team scopes, by user and machine too. */
+export type DashboardBreakdown = BreakdownBy | 'user' | 'machine';
 
-export type { DashboardData, BudgetStatus, PlanValue, LimitsData, SessionDetail, GroupRow };
+export type { DashboardData, BudgetStatus, PlanValue, LimitsData, SessionDetail, GroupRow, DashboardScope, TeamOptions, TeamStatus, TeamTableRow };
 
-export const BREAKDOWNS: readonly BreakdownBy[] = ['branch', 'project', 'source'];
+export const BREAKDOWNS: readonly DashboardBreakdown[] = ['branch', 'project', 'source', 'user', 'machine'];
+/** Breakdowns only the team database has. */
+export const TEAM_BREAKDOWNS: readonly DashboardBreakdown[] = ['user', 'machine'];
+
+/**
+ * What the dashboard shows: the filters, and whose usage. In the team scopes ("mine": all my
+ * machines, "team") the usage comes from the team database, projects are repository identities,
+ * and users and machines can be picked too.
+ */
+export interface DashboardView extends ViewQuery {
+  /** Absent: this machine (views saved by older versions). */
+  scope?: DashboardScope;
+  /** Team scopes: users and machines to include; empty or absent = all. */
+  users?: string[];
+  machines?: string[];
+}
+
+/** The view asks the team database. */
+export const isRemote = (v: DashboardView): v is DashboardView & { scope: 'mine' | 'team' } => v.scope === 'mine' || v.scope === 'team';
 
 export type { RangePreset, RangeSpec, ViewQuery, TableSort } from '../core/queries/types';
 export { RANGE_PRESETS } from '../core/queries/types';
@@ -25,19 +46,25 @@ export { RANGE_PRESETS } from '../core/queries/types';
 
 export type Request =
   | { id: number; type: 'ready' }
-  | { id: number; type: 'dashboard'; view: ViewQuery }
-  | { id: number; type: 'page'; view: ViewQuery; sort: TableSort; offset: number; limit: number }
-  | { id: number; type: 'exportCsv'; view: ViewQuery; sort: TableSort }
+  | { id: number; type: 'dashboard'; view: DashboardView }
+  | { id: number; type: 'page'; view: DashboardView; sort: TableSort; offset: number; limit: number }
+  | { id: number; type: 'exportCsv'; view: DashboardView; sort: TableSort }
   | { id: number; type: 'sources' }
   | { id: number; type: 'importNow' }
   | { id: number; type: 'openSettings' }
   | { id: number; type: 'limits' }
   | { id: number; type: 'budgets' }
   | { id: number; type: 'planValue' }
-  | { id: number; type: 'breakdown'; view: ViewQuery; by: BreakdownBy }
+  | { id: number; type: 'breakdown'; view: DashboardView; by: DashboardBreakdown }
   | { id: number; type: 'session'; sessionId: string }
   /** Runs Connect Claude Code Limits (it shows its diff and asks first). */
-  | { id: number; type: 'connectClaudeLimits' };
+  | { id: number; type: 'connectClaudeLimits' }
+  /** What the pickers offer in a team scope (users, machines, repositories). */
+  | { id: number; type: 'teamOptions'; scope: 'mine' | 'team' }
+  | { id: number; type: 'teamStatus' }
+  | { id: number; type: 'teamSyncNow' }
+  /** Runs Connect Team Database (it asks for the connection string). */
+  | { id: number; type: 'connectTeam' };
 
 export type RequestType = Request['type'];
 
@@ -55,6 +82,8 @@ export interface InitData {
   importing: boolean;
   /** aiUsage.plans: their sources' cost is labelled as API-equivalent. */
   plans: PlanInfo[];
+  /** The team database and the OpenTelemetry export (the Scope switch shows once one is connected). */
+  team: TeamStatus;
 }
 
 export interface PlanInfo {
@@ -67,7 +96,8 @@ export interface PlanInfo {
 export interface ReplyMap {
   ready: InitData;
   dashboard: DashboardData;
-  page: TablePage;
+  /** In team scopes the rows are TeamTableRows (user, machine, repository). */
+  page: TablePage & { rows: (TablePage['rows'][number] | TeamTableRow)[] };
   exportCsv: { saved: string | null; rows: number };
   sources: SourceStatus[];
   importNow: { newRows: number; errors: string[] };
@@ -78,6 +108,10 @@ export interface ReplyMap {
   breakdown: GroupRow[];
   session: SessionDetail;
   connectClaudeLimits: null;
+  teamOptions: TeamOptions;
+  teamStatus: TeamStatus;
+  teamSyncNow: TeamStatus;
+  connectTeam: null;
 }
 
 export type Reply =
@@ -89,7 +123,9 @@ export type Reply =
 export type Notification =
   /** New usage was imported (or another window saved): re-query, keeping filters, sort and scroll. */
   | { type: 'dataChanged'; lastImport: number | null; options: FilterOptions; plans?: PlanInfo[] }
-  | { type: 'importState'; importing: boolean; error: string | null };
+  | { type: 'importState'; importing: boolean; error: string | null }
+  /** Team sync or the OpenTelemetry export changed state. */
+  | { type: 'teamStatus'; status: TeamStatus };
 
 export type HostMessage = Reply | Notification;
 
@@ -107,49 +143,78 @@ export function isRangeSpec(v: unknown): v is RangeSpec {
   return Object.keys(v).length === 2 && isStr(v.from) && isStr(v.to) && DATE.test(v.from) && DATE.test(v.to) && v.from <= v.to;
 }
 
-export function isViewQuery(v: unknown): v is ViewQuery {
-  return (
-    isObj(v) &&
-    isStrList(v.projects) &&
-    isRangeSpec(v.range) &&
-    isStrList(v.models) &&
-    Array.isArray(v.sources) &&
-    v.sources.every(isSourceId) &&
-    (v.branches === undefined || isStrList(v.branches)) &&
-    (GRANULARITIES as readonly unknown[]).includes(v.granularity)
-  );
+/** What is wrong with a view, naming the field; null when it is a well-formed DashboardView. */
+export function viewProblem(v: unknown): string | null {
+  if (!isObj(v)) return 'view is not an object';
+  if (!isStrList(v.projects)) return 'view.projects must be a list of at most 500 strings';
+  if (!isRangeSpec(v.range)) return 'view.range must be a preset or two dates (YYYY-MM-DD, from ≤ to)';
+  if (!isStrList(v.models)) return 'view.models must be a list of at most 500 strings';
+  if (!Array.isArray(v.sources) || !v.sources.every(isSourceId)) return 'view.sources must be a list of source ids';
+  if (v.branches !== undefined && !isStrList(v.branches)) return 'view.branches must be a list of at most 500 strings';
+  if (!(GRANULARITIES as readonly unknown[]).includes(v.granularity)) return `view.granularity must be one of ${GRANULARITIES.join(', ')}`;
+  if (v.scope !== undefined && !(DASHBOARD_SCOPES as readonly unknown[]).includes(v.scope)) return `view.scope must be one of ${DASHBOARD_SCOPES.join(', ')}`;
+  for (const k of ['users', 'machines'] as const) {
+    if (v[k] === undefined) continue;
+    if (!isStrList(v[k])) return `view.${k} must be a list of at most 500 strings`;
+    if ((v[k] as string[]).length && v.scope !== 'mine' && v.scope !== 'team') return `view.${k} filters a team scope only`;
+  }
+  return null;
+}
+
+export function isViewQuery(v: unknown): v is DashboardView {
+  return viewProblem(v) === null;
 }
 
 function isSort(v: unknown): v is TableSort {
   return isObj(v) && Object.keys(v).length === 2 && (SORT_COLUMNS as readonly unknown[]).includes(v.column) && (v.dir === 'asc' || v.dir === 'desc');
 }
 
+const NO_PAYLOAD = ['ready', 'sources', 'importNow', 'openSettings', 'limits', 'budgets', 'planValue', 'connectClaudeLimits', 'teamStatus', 'teamSyncNow', 'connectTeam'] as const;
+
+/**
+ * The request `msg` is, or why it is none (naming the field): the host answers a malformed request
+ * that has an id with that error, and ignores anything else.
+ */
+export function checkRequest(msg: unknown): { request: Request } | { error: string } {
+  if (!isObj(msg) || !isInt(msg.id, 0, Number.MAX_SAFE_INTEGER) || !isStr(msg.type, 32)) return { error: 'not a request (an object with a numeric id and a type)' };
+  const id = msg.id;
+  const type = msg.type;
+  const ok = (request: Request) => ({ request });
+  const bad = (why: string) => ({ error: `invalid ${type} request: ${why}` });
+  if ((NO_PAYLOAD as readonly string[]).includes(type)) return ok({ id, type: type as (typeof NO_PAYLOAD)[number] });
+  const view = () => viewProblem(msg.view);
+  switch (type) {
+    case 'breakdown': {
+      const why = view();
+      if (why) return bad(why);
+      if (!(BREAKDOWNS as readonly unknown[]).includes(msg.by)) return bad(`by must be one of ${BREAKDOWNS.join(', ')}`);
+      const v = msg.view as DashboardView;
+      if ((TEAM_BREAKDOWNS as readonly unknown[]).includes(msg.by) && !isRemote(v)) return bad(`a ${String(msg.by)} breakdown needs a team scope`);
+      return ok({ id, type, view: v, by: msg.by as DashboardBreakdown });
+    }
+    case 'session':
+      return isStr(msg.sessionId, 512) && msg.sessionId ? ok({ id, type, sessionId: msg.sessionId }) : bad('sessionId must be a non-empty string of at most 512 characters');
+    case 'dashboard': {
+      const why = view();
+      return why ? bad(why) : ok({ id, type, view: msg.view as DashboardView });
+    }
+    case 'page': {
+      const why = view() ?? (!isSort(msg.sort) ? 'sort must be { column, dir }' : !isInt(msg.offset, 0, 1e9) ? 'offset must be a whole number from 0' : !isInt(msg.limit, 1, 1000) ? 'limit must be a whole number from 1 to 1000' : null);
+      return why ? bad(why) : ok({ id, type, view: msg.view as DashboardView, sort: msg.sort as TableSort, offset: msg.offset as number, limit: msg.limit as number });
+    }
+    case 'exportCsv': {
+      const why = view() ?? (!isSort(msg.sort) ? 'sort must be { column, dir }' : null);
+      return why ? bad(why) : ok({ id, type, view: msg.view as DashboardView, sort: msg.sort as TableSort });
+    }
+    case 'teamOptions':
+      return msg.scope === 'mine' || msg.scope === 'team' ? ok({ id, type, scope: msg.scope }) : bad('scope must be "mine" or "team"');
+    default:
+      return { error: `unknown request type "${type}"` };
+  }
+}
+
 /** Returns the request if `msg` is a well-formed one, else undefined (the host logs and ignores it). */
 export function parseRequest(msg: unknown): Request | undefined {
-  if (!isObj(msg) || !isInt(msg.id, 0, Number.MAX_SAFE_INTEGER) || !isStr(msg.type, 32)) return undefined;
-  switch (msg.type) {
-    case 'ready':
-    case 'sources':
-    case 'importNow':
-    case 'openSettings':
-    case 'limits':
-    case 'budgets':
-    case 'planValue':
-    case 'connectClaudeLimits':
-      return { id: msg.id, type: msg.type };
-    case 'breakdown':
-      return isViewQuery(msg.view) && (BREAKDOWNS as readonly unknown[]).includes(msg.by) ? { id: msg.id, type: 'breakdown', view: msg.view, by: msg.by as BreakdownBy } : undefined;
-    case 'session':
-      return isStr(msg.sessionId, 512) && msg.sessionId ? { id: msg.id, type: 'session', sessionId: msg.sessionId } : undefined;
-    case 'dashboard':
-      return isViewQuery(msg.view) ? { id: msg.id, type: 'dashboard', view: msg.view } : undefined;
-    case 'page':
-      return isViewQuery(msg.view) && isSort(msg.sort) && isInt(msg.offset, 0, 1e9) && isInt(msg.limit, 1, 1000)
-        ? { id: msg.id, type: 'page', view: msg.view, sort: msg.sort, offset: msg.offset, limit: msg.limit }
-        : undefined;
-    case 'exportCsv':
-      return isViewQuery(msg.view) && isSort(msg.sort) ? { id: msg.id, type: 'exportCsv', view: msg.view, sort: msg.sort } : undefined;
-    default:
-      return undefined;
-  }
+  const r = checkRequest(msg);
+  return 'request' in r ? r.request : undefined;
 }

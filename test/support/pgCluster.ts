@@ -104,7 +104,7 @@ export class PgCluster {
     return cluster;
   }
 
-  private async startServer(): Promise<void> {
+  async startServer(): Promise<void> {
     await pgTool('pg_ctl', ['-D', this.dataDir, '-o', `-p ${this.port}`, '-l', path.join(path.dirname(this.dataDir), 'log'), '-w', '-t', '60', 'start']);
   }
 

@@ -33,8 +33,23 @@ function allowKey(key: string): { name: string; range: string } {
 
 // Each setting, by what a workspace value of it could do. A new setting fails the test below
 // until it is put in one of these lists.
-/** Changes which files are read, what is fetched (and from where) or what is stored: never taken from a workspace. */
-const AFFECTS_WHAT_IS_READ_OR_STORED = ['aiUsage.sources', 'aiUsage.extraPaths', 'aiUsage.priceOverrides', 'aiUsage.prices.autoUpdate', 'aiUsage.prices.updateUrl'];
+/** Changes which files are read, what is fetched (and from where), what is stored or what is sent: never taken from a workspace. */
+const AFFECTS_WHAT_IS_READ_OR_STORED = [
+  'aiUsage.sources',
+  'aiUsage.extraPaths',
+  'aiUsage.priceOverrides',
+  'aiUsage.prices.autoUpdate',
+  'aiUsage.prices.updateUrl',
+  // What leaves the machine, and as whom: the team database's identity and CA, the OTLP export.
+  'aiUsage.team.user',
+  'aiUsage.team.machine',
+  'aiUsage.team.projects',
+  'aiUsage.team.caFile',
+  'aiUsage.otlp.endpoint',
+  'aiUsage.otlp.protocol',
+  'aiUsage.otlp.temporality',
+  'aiUsage.otlp.metricNames',
+];
 /**
  * Only changes how stored usage is shown, or how often the same places are looked at. (Budgets and
  * plans are sums of stored usage shown and announced; a budget records only that it was announced.)

@@ -1,7 +1,7 @@
 // Everything the engine worker does with the team database, behind one object: sync, Connect's
 // check, and the dashboard's team answers over a small connection pool. This module (and with it
 // PostgreSQL's client) is loaded only once a team database is connected: see syncRunner.ts.
-import { Pool } from 'pg';
+import { Pool, type ClientConfig } from 'pg';
 import type { DashboardData, GroupRow } from '../queries/types';
 import type { ChangeSource } from './changeSource';
 import { checkTeamDatabase, type TeamCheck } from './check';
@@ -25,6 +25,8 @@ const COUNTS_TTL_MS = 30_000;
 
 export class TeamBackend {
   private pool: Promise<Pool> | undefined;
+  /** Where the pool connects (for messages: host, port, user, database). */
+  private where: ClientConfig | undefined;
   private readonly repos = new RepositoryResolver();
   private counts: { key: string; at: number; counts: Promise<SlotCounts> } | undefined;
 
@@ -64,6 +66,7 @@ export class TeamBackend {
 
   private db(): Promise<Pool> {
     this.pool ??= clientConfig(this.url, { caFile: this.caFile, statementTimeoutMs: 60_000 }).then((config) => {
+      this.where = config;
       const pool = new Pool({ ...config, max: 2, idleTimeoutMillis: 30_000 });
       pool.on('error', () => undefined); // an idle connection lost: the next query opens another
       return pool;
@@ -77,7 +80,7 @@ export class TeamBackend {
     try {
       return await fn(await this.db());
     } catch (e) {
-      throw explainPgError(e);
+      throw explainPgError(e, this.where);
     }
   }
 

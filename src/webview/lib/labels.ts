@@ -10,6 +10,18 @@ export function projectName(path: string): string {
   return parts[parts.length - 1] ?? path;
 }
 
+/**
+ * A team project key as a name: a repository identity without its host (`github.com/acme/app` →
+ * `acme/app`), a hash as it is, a local path (the `path` sharing mode) as its last folder.
+ */
+export function repositoryName(key: string): string {
+  if (!key) return '(no project)';
+  if (key.startsWith('h:')) return key;
+  if (/^([a-zA-Z]:)?[\\/]/.test(key)) return projectName(key);
+  const slash = key.indexOf('/');
+  return slash > 0 ? key.slice(slash + 1) : key;
+}
+
 /** A source's name as its importer labels it (from the Sources list), else its id. */
 export function sourceLabel(id: SourceId, sources: readonly SourceStatus[] | null): string {
   return sources?.find((s) => s.source === id)?.label ?? id;
@@ -26,4 +38,9 @@ export function delta(now: number, before: number): { text: string; dir: 'up' | 
 /** Whether two selections hold the same values, in any order. */
 export function sameMembers(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x) => b.includes(x));
+}
+
+/** An error's words as a sentence: they come without a closing stop. */
+export function sentence(message: string): string {
+  return /[.!?)]$/.test(message.trim()) ? message.trim() : `${message.trim()}.`;
 }

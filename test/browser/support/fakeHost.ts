@@ -12,7 +12,10 @@ import { filterOptions } from '../../../src/core/queries/filterOptions';
 import { page } from '../../../src/core/queries/tablePages';
 import type { SourceStatus } from '../../../src/core/engine/sourceStatus';
 import type { UsageStore } from '../../../src/core/store/usageStore';
-import { parseRequest, type HostMessage, type InitData, type Notification, type ReplyMap, type Request, type RequestType } from '../../../src/shared/protocol';
+import type { TeamBackend } from '../../../src/core/team/backend';
+import type { TeamIdentity } from '../../../src/core/team/identity';
+import { NOT_CONNECTED, OTLP_OFF, type TeamStatus } from '../../../src/core/team/teamTypes';
+import { isRemote, parseRequest, type BreakdownBy, type HostMessage, type InitData, type Notification, type ReplyMap, type Request, type RequestType } from '../../../src/shared/protocol';
 import { NOW, TZ, WORKSPACE } from './usageFixture';
 
 type Answer = { [K in RequestType]?: (req: Extract<Request, { type: K }>) => ReplyMap[K] | Promise<ReplyMap[K]> };
@@ -26,6 +29,11 @@ export interface FakeHostOptions {
   /** aiUsage.budgets and aiUsage.plans, as the host would read them from settings. */
   budgets?: Budget[];
   plans?: Plan[];
+  /**
+   * A connected team database: team scopes are answered by the engine worker's own TeamBackend
+   * over a real PostgreSQL, as this identity (the workspace folders: the "This workspace" preset).
+   */
+  team?: { backend: TeamBackend; identity: TeamIdentity; status: TeamStatus; workspaceFolders: string[] };
 }
 
 export class FakeHost {
@@ -68,7 +76,8 @@ export class FakeHost {
 
   initData(): InitData {
     const plans = (this.opts.plans ?? []).map((p) => ({ name: p.name, monthlyUsd: p.monthlyUsd, sources: [...p.sources] }));
-    return { workspaceFolders: [WORKSPACE], workspaceHasUsage: true, timeZone: TZ, options: filterOptions(this.opts.store.catalog), lastImport: NOW - 4 * 60_000, importing: false, plans, ...this.opts.init };
+    const team = this.opts.team?.status ?? { sync: NOT_CONNECTED, otlp: OTLP_OFF };
+    return { workspaceFolders: [WORKSPACE], workspaceHasUsage: true, timeZone: TZ, options: filterOptions(this.opts.store.catalog), lastImport: NOW - 4 * 60_000, importing: false, plans, team, ...this.opts.init };
   }
 
   async receive(raw: unknown): Promise<void> {
@@ -97,6 +106,7 @@ export class FakeHost {
     const custom = this.opts.answer?.[req.type] as ((r: Request) => unknown) | undefined;
     if (custom) return custom(req);
     const store = this.opts.store;
+    if ('view' in req && isRemote(req.view)) return this.answerTeam(req as Extract<Request, { view: unknown }>);
     switch (req.type) {
       case 'ready':
         return this.initData();
@@ -122,9 +132,46 @@ export class FakeHost {
       case 'planValue':
         return planValues(store.catalog, this.opts.plans ?? [], NOW, TZ);
       case 'breakdown':
-        return groupBy(store.catalog, filterOfView(req.view, resolveRange(req.view.range, NOW, TZ)), req.by, TZ);
+        return groupBy(store.catalog, filterOfView(req.view, resolveRange(req.view.range, NOW, TZ)), req.by as BreakdownBy, TZ);
       case 'session':
         return sessionDetail(store, req.sessionId);
+      case 'teamStatus':
+      case 'teamSyncNow':
+        return this.teamStatus;
+      case 'connectTeam':
+        return null;
+      case 'teamOptions': {
+        const t = this.connectedTeam();
+        const scope = req.scope === 'team' ? ({ kind: 'team' } as const) : ({ kind: 'mine', user: t.identity.user } as const);
+        const [options, workspace] = await Promise.all([t.backend.options(scope), t.backend.workspaceKeys(t.workspaceFolders, t.identity)]);
+        return { ...options, workspace, user: t.identity.user };
+      }
+    }
+  }
+
+  /** The team database's state, as the host last heard it (tests change it and notify). */
+  get teamStatus(): TeamStatus {
+    return this.opts.team?.status ?? { sync: NOT_CONNECTED, otlp: OTLP_OFF };
+  }
+
+  private connectedTeam(): NonNullable<FakeHostOptions['team']> {
+    if (!this.opts.team) throw new Error('No team database is connected: run AI Usage: Connect Team Database first.');
+    return this.opts.team;
+  }
+
+  /** Team scopes, as dashboardRequests.ts routes them to the worker's team methods. */
+  private async answerTeam(req: Extract<Request, { view: unknown }>): Promise<unknown> {
+    const t = this.connectedTeam();
+    const scope = req.view.scope === 'team' ? ({ kind: 'team' } as const) : ({ kind: 'mine', user: t.identity.user } as const);
+    switch (req.type) {
+      case 'dashboard':
+        return t.backend.dashboard(scope, req.view, TZ, NOW);
+      case 'page':
+        return t.backend.page({ scope, view: req.view, tz: TZ, now: NOW, offset: req.offset, limit: req.limit, dir: req.sort.column === 'ts' ? req.sort.dir : 'desc' });
+      case 'breakdown':
+        return t.backend.breakdown(scope, req.view, req.by, TZ, NOW);
+      case 'exportCsv':
+        throw new Error('Export CSV saves this machine’s usage: switch the scope to This machine first.');
     }
   }
 }
