@@ -78,11 +78,13 @@ export function parseTeamSettings(raw: RawTeamSettings, home = os.homedir()): { 
  */
 export function parseOtlpHeaders(textValue: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const part of textValue.split(',')) {
+  for (const [i, part] of textValue.split(',').entries()) {
     if (!part.trim()) continue;
     const eq = part.indexOf('=');
-    const key = (eq < 0 ? part : part.slice(0, eq)).trim();
-    if (eq < 0 || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(key)) throw new Error(`"${key || part.trim().slice(0, 1)}…" is not key=value (e.g. authorization=Bearer%20abc,x-team=dev)`);
+    // Without "=" the entry may be a pasted token: it is never echoed.
+    if (eq < 0) throw new Error(`entry ${i + 1} is not key=value (e.g. authorization=Bearer%20abc,x-team=dev)`);
+    const key = part.slice(0, eq).trim();
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(key)) throw new Error(`entry ${i + 1}: "${key.slice(0, 40)}" is not a header name`);
     let value = part.slice(eq + 1).trim();
     try {
       value = decodeURIComponent(value);

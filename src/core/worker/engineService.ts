@@ -21,6 +21,7 @@ import { describeSources } from '../engine/sourceStatus';
 import { limitsMethods } from '../limits/engineMethods';
 import { UsageStore } from '../store/usageStore';
 import { TeamServices } from '../team/engineMethods';
+import type { SyncTiming } from '../team/syncRunner';
 import {
   summariseImport,
   type EngineConfig,
@@ -50,6 +51,8 @@ export interface EngineServiceOptions {
   refreshIntervalMs?: number;
   /** After this long without a write, fold the journal if it has grown (see UsageStore.foldIfIdle). */
   idleFoldMs?: number;
+  /** Team sync's and the OTLP export's delays (tests shorten them). */
+  teamTiming?: Partial<SyncTiming>;
 }
 
 const PRICE_FINGERPRINT = 'price_fingerprint';
@@ -115,7 +118,7 @@ export class EngineService {
   ) {
     this.config = opts.config;
     this.pricer = opts.makePricer(opts.config.priceOverrides, opts.config.priceTableFile);
-    this.team = new TeamServices({ store, dbFile: opts.dbFile, onStatus: (status) => this.emit({ type: 'teamStatus', status }) });
+    this.team = new TeamServices({ store, dbFile: opts.dbFile, timing: opts.teamTiming, onStatus: (status) => this.emit({ type: 'teamStatus', status }) });
     if (opts.refreshIntervalMs) {
       this.refreshTimer = setInterval(() => void this.refreshFromDisk(), opts.refreshIntervalMs);
       this.refreshTimer.unref?.();
