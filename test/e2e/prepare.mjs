@@ -27,7 +27,7 @@ export async function buildE2E(log = console.log) {
   await Promise.all([
     // mocha stays external: the extension host resolves it from the repo's node_modules.
     esbuild.build({ ...common, entryPoints: { index: path.join(here, 'suite', 'index.ts') }, outdir: path.join(OUT, 'suite'), external: ['vscode', 'mocha'] }),
-    esbuild.build({ ...common, entryPoints: { fixtures: path.join(here, 'fixtures', 'logs.ts') }, outdir: OUT }),
+    esbuild.build({ ...common, entryPoints: { fixtures: path.join(here, 'fixtures', 'logs.ts'), team: path.join(here, 'fixtures', 'team.ts') }, outdir: OUT }),
   ]);
 }
 
@@ -104,4 +104,40 @@ export function prepareScaleRun(log = console.log) {
   mkdirSync(storage, { recursive: true });
   cpSync(path.dirname(dbFile), storage, { recursive: true, filter: (src) => !/(complete|\.locks)$/.test(src) });
   return r;
+}
+
+/**
+ * The PostgreSQL server of the team run: the one `.ci/run` started (AI_USAGE_TEST_PG_URL), or a
+ * throwaway one started here the same way the unit tests start theirs (test/support/pgCluster.ts),
+ * removed by `stop()`.
+ */
+export function startTeamServer(log = console.log) {
+  if (process.env.AI_USAGE_TEST_PG_URL) return { url: process.env.AI_USAGE_TEST_PG_URL, stop: () => undefined };
+  log('starting a throwaway PostgreSQL server for the team run');
+  const tsx = ['-r', require.resolve('tsx/cjs'), path.join(repo, 'test', 'support', 'pgCluster.ts')];
+  const out = execFileSync(process.execPath, [...tsx, 'start'], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const env = Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  return {
+    url: env.AI_USAGE_TEST_PG_URL,
+    stop: () => execFileSync(process.execPath, [...tsx, 'stop', env.AI_USAGE_TEST_PG_DATA], { cwd: repo, stdio: 'ignore' }),
+  };
+}
+
+/**
+ * The team run's folder: the usual fixture logs (the workspace a checkout of a repository), and a
+ * team database on `serverUrl` where two other machines synced already; this window's team user
+ * and machine in the user settings. The connection string is not stored: the suite types it into
+ * Connect Team Database, as a user would.
+ */
+export async function prepareTeamRun(serverUrl) {
+  const { writeTeamFixtures } = require(path.join(OUT, 'team.js'));
+  const runDir = mkdtempSync(path.join(os.tmpdir(), 'ai-usage-e2e-team-'));
+  const p = await writeTeamFixtures(runDir, serverUrl, path.join(repo, 'dist', 'cli.js'));
+  writeUserSettings(p.userDataDir, { 'aiUsage.team.user': p.team.user });
+  // The machine's name is a machine setting: in a remote window (code-server is one) the remote's settings hold it.
+  mkdirSync(path.join(p.userDataDir, 'Machine'), { recursive: true });
+  writeFileSync(path.join(p.userDataDir, 'Machine', 'settings.json'), JSON.stringify({ 'aiUsage.team.machine': p.team.machine }, null, 2));
+  writeFileSync(path.join(runDir, 'fixtures.json'), JSON.stringify(p));
+  writeFileSync(path.join(runDir, 'phase'), 'team');
+  return { runDir, p };
 }

@@ -15,6 +15,10 @@
 //    folder through the workbench's Workspace Trust editor, and checks both files are read.
 // 6. A third, whose globalStorage holds a store of a million requests: phase "scale" times the
 //    dashboard's first paint, filter changes and a scroll to the middle, and a live update.
+// 7. A fourth, with a team database on a real PostgreSQL (AI_USAGE_TEST_PG_URL, or a throwaway
+//    server started here) where two other machines synced already: phase "team" connects it
+//    through Connect Team Database, checks the Team scope shows their rows and exact totals, a
+//    sync failure in the Sources view, and that the connection string is in no log or setting.
 // Each code-server listens on 127.0.0.1 behind a random password, as `npm start`'s does.
 // Prints `N passed, N failed` and exits non-zero on any failure.
 import { spawn } from 'node:child_process';
@@ -25,7 +29,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import util from 'node:util';
-import { buildE2E, OUT, prepareRun, prepareScaleRun, prepareTrustRun } from './prepare.mjs';
+import { buildE2E, OUT, prepareRun, prepareScaleRun, prepareTeamRun, prepareTrustRun, startTeamServer } from './prepare.mjs';
 import { CODE_SERVER_CONFIG, codeServerCommand, passwordProtectedServer } from '../../scripts/startCommands.mjs';
 import { CODE_SERVER, NODE24_BIN, isSetUp, setup } from './setup.mjs';
 
@@ -245,6 +249,99 @@ function bridgeActions(page, state) {
           warningVar: vars.getPropertyValue('--vscode-statusBarItem-warningBackground').trim(),
         };
       });
+    },
+    /** Types `text` into the open input box titled `title` (a password box included) and presses Enter. */
+    async typeQuickInput({ title, text }) {
+      const widget = page.locator('.quick-input-widget', { hasText: title });
+      await widget.waitFor({ state: 'visible', timeout: 15_000 });
+      const input = widget.locator('input').first();
+      await input.fill(text);
+      await input.press('Enter');
+      await widget.waitFor({ state: 'hidden', timeout: 10_000 });
+      return { typed: text.length };
+    },
+    /** Clicks a button of the dashboard's Scope switch. */
+    async clickScope({ label }) {
+      await webview(page).getByRole('group', { name: 'Scope' }).getByRole('button', { name: label, exact: true }).click({ timeout: 10_000 });
+      return { clicked: label };
+    },
+    /** The team view as shown: the metric cards, the User and Machine breakdowns, the table's first rows. */
+    async teamView() {
+      const f = webview(page);
+      const texts = async (l) => (await l.count()) ? await l.allInnerTexts() : [];
+      const breakdown = async (by) => {
+        const panel = f.locator(`[data-testid="${by}-breakdown"]`);
+        return { names: await texts(panel.locator('.breakdown-name')), values: await texts(panel.locator('.breakdown-value')) };
+      };
+      // Every row (up to 300): the table shows only what fits, so scroll through it.
+      const grid = f.locator('.grid');
+      await f.locator('#urow-0:not(.skeleton-row)').waitFor({ timeout: 20_000 });
+      const total = Number(await grid.getAttribute('aria-rowcount')) - 2;
+      const seen = new Map();
+      await grid.evaluate((el) => (el.scrollTop = 0));
+      for (let k = 0; k < 100 && seen.size < Math.min(total, 300); k++) {
+        const batch = await f.locator('.grid-window .grid-row:not(.skeleton-row)').evaluateAll((els) => els.map((r) => [r.id, [...r.querySelectorAll('[role=gridcell]')].map((c) => c.textContent.trim())]));
+        for (const [id, cells] of batch) seen.set(id, cells);
+        await grid.evaluate((el) => (el.scrollTop += Math.max(24, el.clientHeight * 0.7)));
+        await page.waitForTimeout(100);
+      }
+      await grid.evaluate((el) => (el.scrollTop = 0));
+      const rows = [...seen.values()];
+      const text = async (id) => {
+        const l = f.locator(`[data-testid="${id}"]`);
+        return (await l.count()) ? (await l.first().innerText()).trim() : null;
+      };
+      return {
+        messages: await text('metric-messages'),
+        cost: await text('metric-cost'),
+        rowCount: await text('row-count'),
+        headers: (await texts(f.getByRole('grid').getByRole('columnheader'))).map((t) => t.trim()),
+        user: await breakdown('user'),
+        machine: await breakdown('machine'),
+        rows,
+      };
+    },
+    /** The Sources tab's team database panel, as shown. */
+    async teamSources() {
+      const f = webview(page);
+      await f.locator('#tab-sources').click({ timeout: 10_000 });
+      const panel = f.locator('[data-testid="team-sync"]');
+      await panel.waitFor({ state: 'visible', timeout: 10_000 });
+      const error = panel.locator('[data-testid="team-error"]');
+      const result = { text: (await panel.innerText()).replace(/\s+/g, ' '), error: (await error.count()) ? (await error.innerText()).replace(/\s+/g, ' ') : null };
+      await f.locator('#tab-dashboard').click({ timeout: 10_000 });
+      return result;
+    },
+    /** Everything the dashboard's page holds: its DOM and the webview state the workbench keeps. */
+    async webviewDump() {
+      const frame = await webviewFrame(page);
+      const html = await frame.evaluate(() => document.documentElement.outerHTML);
+      const state = await page.evaluate(async () => {
+        const out = [];
+        for (const { name } of (await indexedDB.databases()).filter((d) => d.name)) {
+          const db = await new Promise((resolve, reject) => {
+            const r = indexedDB.open(name);
+            r.onsuccess = () => resolve(r.result);
+            r.onerror = () => reject(r.error);
+          });
+          try {
+            for (const store of db.objectStoreNames) {
+              const values = await new Promise((resolve, reject) => {
+                const r = db.transaction(store).objectStore(store).getAll();
+                r.onsuccess = () => resolve(r.result);
+                r.onerror = () => reject(r.error);
+              });
+              for (const v of values) out.push(typeof v === 'string' ? v : JSON.stringify(v) ?? '');
+            }
+          } catch {
+            // a store of binary values: not the webview's state
+          } finally {
+            db.close();
+          }
+        }
+        return out.join('\n');
+      });
+      return { html, state };
     },
     /** Picks the item of the open quick pick (titled `title`) whose label contains `label`. */
     async pickQuickInput({ title, label }) {
@@ -522,14 +619,24 @@ async function main() {
         return { ...r, folder: r.p.workspace, workspaceTrust: false };
       },
     },
+    // A team database where two other machines synced: connect it and look at the team.
+    {
+      phases: ['team'],
+      prepare: async () => {
+        teamServer = startTeamServer(log);
+        const r = await prepareTeamRun(teamServer.url);
+        return { ...r, folder: r.p.workspace, workspaceTrust: false };
+      },
+    },
   ];
+  let teamServer;
   // E2E_ONLY=scale (or main,trust …) runs just the windows whose phases are named.
   const only = process.env.E2E_ONLY?.split(',').filter(Boolean);
   try {
     for (const run of runs) {
       if (only && !run.phases.some((p) => only.includes(p))) continue;
       try {
-        for (const r of await runWorkbench(browser, state, bridge.url, chatter, { ...run.prepare(), phases: run.phases })) {
+        for (const r of await runWorkbench(browser, state, bridge.url, chatter, { ...(await run.prepare()), phases: run.phases })) {
           totals.passes += r.passes;
           totals.failures += r.failures;
         }
@@ -542,6 +649,11 @@ async function main() {
   } finally {
     await browser.close().catch(() => undefined);
     bridge.server.close();
+    try {
+      teamServer?.stop();
+    } catch (e) {
+      log(`stopping the team run's PostgreSQL failed: ${e instanceof Error ? e.message : e}`);
+    }
   }
   log(`done in ${Math.round((Date.now() - started) / 1000)} s`);
   console.log(`${totals.passes} passed, ${totals.failures} failed`);

@@ -22,12 +22,12 @@ export function report(...args: unknown[]): void {
   console.log(hasBridge() ? text.split('\n').map((l) => `[e2e] ${l}`).join('\n') : text);
 }
 
-export type Phase = 'main' | 'restore' | 'trust' | 'scale';
+export type Phase = 'main' | 'restore' | 'trust' | 'scale' | 'team';
 
 export function phase(): Phase {
   try {
     const p = fs.readFileSync(path.join(RUN_DIR, 'phase'), 'utf8').trim();
-    return p === 'restore' || p === 'trust' || p === 'scale' ? p : 'main';
+    return p === 'restore' || p === 'trust' || p === 'scale' || p === 'team' ? p : 'main';
   } catch {
     return 'main';
   }
@@ -68,6 +68,8 @@ export interface HostState {
   importing: boolean;
   lastImport: number | null;
   dbFile: string;
+  /** The team database and the OpenTelemetry export, as the host last heard from the worker. */
+  team: import('../../../src/core/team/teamTypes').TeamStatus;
   info: { dbFile: string; rows: number; bytes: number; warnings: string[] };
 }
 

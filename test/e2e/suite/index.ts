@@ -2,7 +2,8 @@
 // extension host (code-server here, desktop VS Code via runDesktop.mjs) and resolves when mocha
 // is done, rejecting if any test failed. Which tests run depends on the phase the runner set:
 // "main" (first load), "restore" (after the window reload), "trust" (a workbench of its own,
-// with workspace trust on) or "scale" (a workbench whose store holds a million requests).
+// with workspace trust on), "scale" (a workbench whose store holds a million requests) or "team"
+// (a workbench with a team database other machines synced to).
 import Mocha from 'mocha';
 import { phase, report } from './helpers';
 
@@ -16,6 +17,7 @@ export function run(): Promise<void> {
   if (current === 'restore') require('./restore.test');
   else if (current === 'trust') require('./trust.test');
   else if (current === 'scale') require('./scale.test');
+  else if (current === 'team') require('./team.test');
   else {
     require('./main.test');
     require('./limits.test');
