@@ -3,6 +3,7 @@
 // the real sync), the User and Machine breakdowns, the team table, the unreachable, slow and
 // empty states, and the Sources view's sync state. Screenshots in the four themes and at 400 px.
 import { strict as assert } from 'node:assert';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { formatInt, formatUsd } from '../../src/core/format';
@@ -249,6 +250,7 @@ describe('the team view in Chromium (real PostgreSQL)', function () {
         await p.page.mouse.move(1, 1);
         await p.page.waitForTimeout(300);
         await p.page.screenshot({ path: path.join(shots, `team-${theme}.png`) });
+        if (process.env.UPDATE_DOCS_SCREENSHOTS && theme === 'dark') await fs.copyFile(path.join(shots, 'team-dark.png'), path.resolve(__dirname, '..', '..', 'docs', 'screenshots', 'team-dark.png'));
         const q = await open({ theme, waitForData: false, state: { view: VIEW, tab: 'sources' } }, { team: { ...teamOf(backend)!, status: { ...connectedStatus(databaseLabel(url), { pending: 12 }), otlp: { ...connectedStatus('').otlp, enabled: true, endpoint: 'http://localhost:4318/v1/metrics', lastExport: NOW - 60_000, lastRows: 12 } } } });
         await q.page.getByTestId('team-sync').waitFor();
         await q.page.getByTestId('team-sync').screenshot({ path: path.join(shots, `team-sources-${theme}.png`) });

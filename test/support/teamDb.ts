@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { PgCluster } from './pgCluster';
+import { withDatabase } from './pgUrl';
 
 let cluster: Promise<PgCluster> | undefined;
 const made: string[] = [];
@@ -15,16 +16,7 @@ export async function adminUrl(): Promise<string> {
   return (await cluster).url();
 }
 
-/** `url` pointing at another database (and optionally another user and password). */
-export function withDatabase(url: string, db: string, user?: { name: string; password: string }): string {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  if (user) {
-    u.username = encodeURIComponent(user.name);
-    u.password = encodeURIComponent(user.password);
-  }
-  return u.toString();
-}
+export { withDatabase };
 
 /** An empty database of its own on the shared server; returns its superuser URL. */
 export async function freshDatabase(): Promise<string> {

@@ -10,6 +10,7 @@ import type { ChangeSource } from './changeSource';
 import type { TeamCheck } from './check';
 import { databaseLabel, scrubSecret } from './connectionText';
 import { resolveIdentity, type TeamIdentity } from './identity';
+import { SerialJob } from './serialJob';
 import type { RetryPolicy } from './sync';
 import { NOT_CONNECTED, type ProjectPrivacy, type TeamSyncState } from './teamTypes';
 
@@ -91,10 +92,7 @@ export class TeamSyncRunner {
   /** The server's acknowledged cursor, as this window last saw it. */
   private cursor: string | null | undefined;
   private failures = 0;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private timer: NodeJS.Timeout | undefined;
-  private readonly safetyNet: NodeJS.Timeout;
+  private readonly job: SerialJob;
   private abort: AbortController | undefined;
   /** Bumped by every configuration: a sync started under an older one reports nothing. */
   private generation = 0;
@@ -102,10 +100,12 @@ export class TeamSyncRunner {
 
   constructor(private readonly opts: SyncRunnerOptions) {
     this.timing = { ...SYNC_TIMING, ...opts.timing };
-    this.safetyNet = setInterval(() => {
-      if (this.id && !this.inBackoff()) void this.run();
-    }, this.timing.safetyNetMs);
-    this.safetyNet.unref?.();
+    this.job = new SerialJob(() => (this.id && !this.disposed ? this.syncOnce(this.id) : Promise.resolve()), {
+      againAfterMs: this.timing.debounceMs,
+      everyMs: this.timing.safetyNetMs,
+      wanted: () => !!this.id,
+      holding: () => this.inBackoff(),
+    });
   }
 
   private load(): typeof import('./backend') {
@@ -131,7 +131,7 @@ export class TeamSyncRunner {
   async configure(config: TeamConfig): Promise<TeamSyncState> {
     const gen = ++this.generation;
     this.abort?.abort();
-    clearTimeout(this.timer);
+    this.job.cancel();
     const old = this.backendInstance;
     this.backendInstance = undefined;
     await old?.close();
@@ -150,7 +150,7 @@ export class TeamSyncRunner {
       if (gen !== this.generation) return this.state();
       this.id = id;
       this.set({ user: id.user, machine: id.machine, projects: id.projects });
-      this.schedule(this.timing.startDelayMs);
+      this.job.schedule(this.timing.startDelayMs);
     } catch (e) {
       if (gen !== this.generation) return this.state();
       this.set({ lastError: `no team user: set aiUsage.team.user, or git's user.email (${(e as Error).message})`, errorAt: Date.now() });
@@ -160,31 +160,20 @@ export class TeamSyncRunner {
 
   /** Something was stored: by this window (sync it soon) or by another one (it syncs its own). */
   dataChanged(byThisWindow: boolean): void {
-    if (this.id && byThisWindow && !this.inBackoff()) this.schedule(this.timing.debounceMs);
+    if (this.id && byThisWindow) this.job.request(this.timing.debounceMs);
   }
 
   /** Sync Now: at once, whatever the backoff said; resolves when done. */
   async syncNow(): Promise<TeamSyncState> {
     if (!this.config.url) throw new Error('No team database is connected: run AI Usage: Connect Team Database first.');
     if (!this.id) throw new Error(this.current.lastError ?? 'The team user is not known yet.');
-    clearTimeout(this.timer);
     this.set({ nextAttempt: null });
-    if (this.running) {
-      this.again = true;
-      await this.running;
-    }
-    await this.run();
+    await this.job.runFresh();
     return this.state();
   }
 
   private inBackoff(): boolean {
     return this.current.nextAttempt !== null && this.current.nextAttempt > Date.now();
-  }
-
-  private schedule(ms: number): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.run(), ms);
-    this.timer.unref?.();
   }
 
   /** The backend of the connected database (loading the PostgreSQL side on first use). */
@@ -198,23 +187,6 @@ export class TeamSyncRunner {
   scrub(e: unknown, url = this.config.url): Failure {
     const f = e as Failure;
     return { message: scrubSecret(String(f?.message ?? e), url), transient: f?.transient, code: f?.code };
-  }
-
-  private run(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    if (!this.id || this.disposed) return Promise.resolve();
-    clearTimeout(this.timer);
-    this.running = this.syncOnce(this.id).finally(() => {
-      this.running = undefined;
-      if (this.again && !this.disposed) {
-        this.again = false;
-        if (!this.inBackoff()) this.schedule(this.timing.debounceMs);
-      }
-    });
-    return this.running;
   }
 
   private async syncOnce(id: TeamIdentity): Promise<void> {
@@ -246,7 +218,7 @@ export class TeamSyncRunner {
       this.failures++;
       const delay = retryDelay(f, this.failures, this.timing);
       this.set({ syncing: false, lastError: f.message, errorAt: Date.now(), nextAttempt: delay === null ? null : Date.now() + delay });
-      if (delay !== null) this.schedule(delay);
+      if (delay !== null) this.job.schedule(delay);
     }
   }
 
@@ -275,9 +247,7 @@ export class TeamSyncRunner {
     this.disposed = true;
     this.generation++;
     this.abort?.abort();
-    clearTimeout(this.timer);
-    clearInterval(this.safetyNet);
-    await this.running?.catch(() => undefined);
+    await this.job.stop();
     await this.backendInstance?.close();
   }
 }

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { acquireLock, type HeldLock } from '../store/lock';
 import type { ChangeSource } from '../team/changeSource';
 import { resolveIdentity, type TeamIdentity } from '../team/identity';
+import { SerialJob } from '../team/serialJob';
 import { retryDelay, SYNC_TIMING, type SyncTiming } from '../team/syncRunner';
 import { OTLP_OFF, type OtlpState, type ProjectPrivacy } from '../team/teamTypes';
 import { shownEndpoint } from './endpoint';
@@ -50,19 +51,18 @@ export class ExportRunner {
   private current: OtlpState = OTLP_OFF;
   private failures = 0;
   private lastPush = 0;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private timer: NodeJS.Timeout | undefined;
-  private readonly safetyNet: NodeJS.Timeout;
+  private readonly job: SerialJob;
   private generation = 0;
   private disposed = false;
 
   constructor(private readonly opts: ExportRunnerOptions) {
     this.timing = { ...SYNC_TIMING, safetyNetMs: 60_000, ...opts.timing };
-    this.safetyNet = setInterval(() => {
-      if (this.config && !this.inBackoff()) void this.run();
-    }, this.timing.safetyNetMs);
-    this.safetyNet.unref?.();
+    this.job = new SerialJob(() => (this.config && !this.disposed ? this.exportOnce(this.config) : Promise.resolve()), {
+      againAfterMs: this.timing.debounceMs,
+      everyMs: this.timing.safetyNetMs,
+      wanted: () => !!this.config,
+      holding: () => this.inBackoff(),
+    });
   }
 
   private set(patch: Partial<OtlpState>): void {
@@ -76,8 +76,8 @@ export class ExportRunner {
 
   async configure(config: OtlpConfig): Promise<OtlpState> {
     const gen = ++this.generation;
-    clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
+    this.job.cancel();
+    await this.job.idle();
     await this.stop();
     this.failures = 0;
     if (!config.endpoint.trim()) {
@@ -88,50 +88,23 @@ export class ExportRunner {
     }
     this.config = config;
     this.current = { ...OTLP_OFF, enabled: true, endpoint: shownEndpoint(config.endpoint), protocol: config.protocol, temporality: config.temporality, names: config.names };
-    if (gen === this.generation) this.schedule(this.timing.startDelayMs);
+    if (gen === this.generation) this.job.schedule(this.timing.startDelayMs);
     this.opts.onState(this.current);
     return this.current;
   }
 
   dataChanged(byThisWindow: boolean): void {
-    if (this.config && byThisWindow && !this.inBackoff()) this.schedule(this.timing.debounceMs);
+    if (this.config && byThisWindow) this.job.request(this.timing.debounceMs);
   }
 
   /** Exports what is new now (tests, and the first export after configuring). */
   async exportNow(): Promise<OtlpState> {
-    clearTimeout(this.timer);
-    if (this.running) {
-      this.again = true;
-      await this.running;
-    }
-    await this.run();
+    await this.job.runFresh();
     return this.current;
   }
 
   private inBackoff(): boolean {
     return this.current.nextAttempt !== null && this.current.nextAttempt > Date.now();
-  }
-
-  private schedule(ms: number): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.run(), ms);
-    this.timer.unref?.();
-  }
-
-  private run(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    if (!this.config || this.disposed) return Promise.resolve();
-    this.running = this.exportOnce(this.config).finally(() => {
-      this.running = undefined;
-      if (this.again && !this.disposed) {
-        this.again = false;
-        if (!this.inBackoff()) this.schedule(this.timing.debounceMs);
-      }
-    });
-    return this.running;
   }
 
   /** Holds the export lock for as long as this window exports; false when another window does. */
@@ -181,7 +154,7 @@ export class ExportRunner {
       // The SDK retries 429 and 5xx within the push; what reaches here is worth a slower retry.
       const delay = retryDelay({ message: String(e), transient: true }, this.failures, this.timing);
       this.set({ exporting: false, lastError: `the OTLP export failed: ${this.scrub(e, c)}`, errorAt: Date.now(), nextAttempt: delay === null ? null : Date.now() + delay });
-      if (delay !== null) this.schedule(delay);
+      if (delay !== null) this.job.schedule(delay);
     }
   }
 
@@ -218,9 +191,7 @@ export class ExportRunner {
   async dispose(): Promise<void> {
     this.disposed = true;
     this.generation++;
-    clearTimeout(this.timer);
-    clearInterval(this.safetyNet);
-    await this.running?.catch(() => undefined);
+    await this.job.stop();
     await this.stop();
   }
 }
