@@ -23,7 +23,7 @@ const FAST = { startDelayMs: 3_600_000, debounceMs: 20, safetyNetMs: 3_600_000, 
 /** Floats summed in another order differ in the last bits; `lastTs` of a model is per slot in team scopes. */
 function comparable(d: DashboardData) {
   return JSON.parse(
-    JSON.stringify({ ...d, models: d.models.map(({ lastTs: _t, ...m }) => m).sort((a, b) => a.key.localeCompare(b.key)), costByModel: [...d.costByModel].sort((a, b) => a.start - b.start || a.model.localeCompare(b.model)) }, (_k, v) =>
+    JSON.stringify({ ...d, models: d.models.map(({ lastTs: _t, ...m }) => m).sort((a, b) => a.key.localeCompare(b.key)), costByModel: [...d.costByModel].sort((a, b) => a.model.localeCompare(b.model)) }, (_k, v) =>
       typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1e9) / 1e9 : v,
     ),
   );
