@@ -3,9 +3,10 @@
 import type { CostSource, LimitHit, LimitObservation, PricedRecord, SourceId, UsageRecord } from '../model';
 import { IMPORTERS } from '../importers/registry';
 import { overlapDeletes } from './overlaps';
-import { ParsePool, pendingBytes } from './parsePool';
+import { ParsePool } from './parsePool';
+import { SourceReads } from './sourceReads';
 import { listSources, type SourceListing } from './quickCheck';
-import type { FileReadResult, Importer, SourceContext } from '../importers/types';
+import type { Importer, SourceContext } from '../importers/types';
 import type { CursorUpdate, UsageStore } from '../store/usageStore';
 
 export interface PriceFn {
@@ -72,13 +73,19 @@ export interface ImportReport {
   totalRows: number;
 }
 
-export function priceRecords(records: readonly UsageRecord[], pricer: PriceFn): PricedRecord[] {
-  return records.map((r) => ({ ...r, ...pricer.price(r) }));
+/**
+ * Prices a read's records in place: they belong to this import once read, and a cold import of a
+ * big history makes tens of thousands of them (a copy of each cost more than the pricing).
+ */
+export function priceInPlace(records: UsageRecord[], pricer: PriceFn): PricedRecord[] {
+  return records.map((r) => Object.assign(r, pricer.price(r)));
 }
 
 /** A batch is written once it holds this many records or files. */
 const FLUSH_RECORDS = 20_000;
 const FLUSH_FILES = 200;
+/** With parse workers, a batch this big is stored early when the next file is not parsed yet. */
+const EARLY_FLUSH_RECORDS = 2_000;
 /** Below this many new bytes a source is read on the calling thread. */
 const PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
 
@@ -90,9 +97,8 @@ async function importSource(
   store: UsageStore,
   importer: Importer,
   listing: SourceListing,
+  reads: SourceReads,
   getPricer: () => Promise<PriceFn>,
-  getPool: () => ParsePool | undefined,
-  parallelMinBytes: number,
   epoch: string,
   partial: boolean,
 ): Promise<SourceImportReport> {
@@ -102,7 +108,7 @@ async function importSource(
     source: importer.source,
     label: importer.label,
     roots,
-    files: 0,
+    files: files.length,
     filesRead: 0,
     bytesRead: 0,
     records: 0,
@@ -112,8 +118,6 @@ async function importSource(
     errors: listing.error ? [`Listing files failed: ${listing.error}`] : [],
     durationMs: 0,
   };
-  report.files = files.length;
-  const cursors = store.cursors(importer.source);
   // Files' rows and cursors are written in batches, rows and cursors together: a crash never
   // leaves a cursor ahead of its rows. (One write per file rewrote the same index pages over and
   // over: row ids are hashes, so inserts land all over the b-tree.)
@@ -129,24 +133,14 @@ async function importSource(
     moved = [];
     limits = [];
     hits = [];
-    const r = await store.write(write);
+    // A read big enough for workers is one large write in the store's eyes, whatever its batches.
+    const r = await store.write(write, { bulk: reads.pool !== undefined });
     report.changedRows += r.changed;
     report.newRows += r.inserted;
   };
-  // Worker threads only pay off for a big read (their start-up costs tens of milliseconds).
-  const pool = importer.parallel && pendingBytes(files, cursors) >= parallelMinBytes ? getPool() : undefined;
-  const read = pool ? (f: string) => pool.read(importer.source, f, cursors.get(f)) : (f: string) => importer.readFile(f, cursors.get(f));
-  // With workers, every read is queued at once and results are used in file order: the workers
-  // keep parsing while this thread prices and stores (a result is only records, so holding them
-  // costs little). Without workers, one file at a time.
-  const window = pool ? files.length : 1;
-  const ahead: Promise<FileReadResult | Error>[] = [];
-  let next = 0;
-  for (const file of files) {
-    while (ahead.length < window && next < files.length) {
-      ahead.push(read(files[next++]).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
-    }
-    const result = await ahead.shift()!;
+  for (let read = reads.take(); read; read = reads.take()) {
+    const { file } = read;
+    const result = await read.result;
     if (result instanceof Error) {
       const code = (result as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT') report.errors.push(`${file}: ${message(result)}`); // deleted between listing and reading: fine
@@ -157,11 +151,13 @@ async function importSource(
     report.bytesRead += result.bytesRead;
     report.records += result.records.length;
     report.skipped += result.skipped;
-    if (result.records.length) rows.push(...priceRecords(result.records, await getPricer()));
+    if (result.records.length) rows.push(...priceInPlace(result.records, await getPricer()));
     if (result.limits) limits.push(...result.limits);
     if (result.hits) hits.push(...result.hits);
     moved.push({ source: importer.source, file, cursor: result.cursor, stats: { records: result.records.length, skipped: result.skipped, reread: result.reread } });
     if (rows.length >= FLUSH_RECORDS || moved.length >= FLUSH_FILES) await flush();
+    // Waiting for a worker with rows in hand: store them meanwhile, so storing overlaps parsing.
+    else if (rows.length >= EARLY_FLUSH_RECORDS && reads.pool && !reads.nextReady()) await flush();
   }
   await flush();
   report.durationMs = Math.round(performance.now() - started);
@@ -183,14 +179,22 @@ export async function runImport(store: UsageStore, opts: ImportOptions): Promise
   const listings = opts.listing ?? (await listSources(importers, opts.ctx));
   let pool: ParsePool | undefined;
   const getPool = () => (opts.parseWorkerFile ? (pool ??= new ParsePool(opts.parseWorkerFile)) : undefined);
+  const parallelMinBytes = opts.parallelMinBytes ?? PARALLEL_MIN_BYTES;
   let sources: SourceImportReport[] = [];
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
       sources = [];
       const epoch = store.epoch();
-      for (const importer of importers) {
+      const start = async (importer: Importer) => {
         const listing = listings.find((l) => l.source === importer.source) ?? (await listSources([importer], opts.ctx))[0];
-        const r = await importSource(store, importer, listing, getPricer, getPool, opts.parallelMinBytes ?? PARALLEL_MIN_BYTES, epoch, opts.partial ?? false);
+        return { listing, reads: SourceReads.start(importer, listing.files, store.cursors(importer.source), getPool, parallelMinBytes) };
+      };
+      let ahead: Awaited<ReturnType<typeof start>> | undefined;
+      for (let i = 0; i < importers.length; i++) {
+        const { listing, reads } = ahead ?? (await start(importers[i]));
+        // With workers, queue the next source's reads now: they parse it while this thread stores this one.
+        ahead = reads.pool && i + 1 < importers.length ? await start(importers[i + 1]) : undefined;
+        const r = await importSource(store, importers[i], listing, reads, getPricer, epoch, opts.partial ?? false);
         sources.push(r);
         opts.onSource?.(r);
       }

@@ -195,7 +195,7 @@ async function topCostSlice(store: UsageStore, f: ResolvedFilter, offset: number
     const firstSlot = monthStart(m) / SLOT_MS;
     const lastSlot = monthStart(m + 1) / SLOT_MS;
     const inMonth = { ...f, fromSlot: Math.max(f.fromSlot ?? firstSlot, firstSlot), toSlot: Math.min(f.toSlot ?? lastSlot, lastSlot) };
-    if (kept >= need || kept === rowCount(cat, inMonth)) complete.push(m);
+    if (!cat.topRowsBehind(m) && (kept >= need || kept === rowCount(cat, inMonth))) complete.push(m);
     else load.push(m);
   }
   const all: Found[] = [];

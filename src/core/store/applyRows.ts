@@ -2,7 +2,7 @@
 // copies dropped in favour of their original, and every change reflected in the rollups. Every
 // process applies the journal's records with this same code, in journal order, so all of them
 // reach the same state.
-import type { Catalog, RollupInput } from './catalog';
+import type { Catalog } from './catalog';
 import { SLOT_MS } from './catalog';
 import { monthOf, type Month, type Partition, type PartRow } from './partition';
 import { FLAG_COPY, isBetter, type StoredRow } from './storedRow';
@@ -77,8 +77,9 @@ function partRow(r: StoredRow, catalog: Catalog, base: number): PartRow {
   };
 }
 
-export function rollupOf(row: PartRow, base: number): RollupInput {
-  return { ...row, slot: Math.floor((base + row.t) / SLOT_MS) };
+/** The 15-minute UTC slot of a row of the month starting at `base`. */
+export function slotOf(row: PartRow, base: number): number {
+  return Math.floor((base + row.t) / SLOT_MS);
 }
 
 /** Stored form of a row found in month `p`, for comparing with an incoming copy. */
@@ -124,7 +125,7 @@ function applyOne(r: StoredRow, catalog: Catalog, parts: PartitionAccess, out: A
     out.changed += improve(r, p.find(r.id)!, p, month, catalog, parts);
     return;
   }
-  catalog.count(rollupOf(row, p.base), 1);
+  catalog.count(row, slotOf(row, p.base), 1);
   out.changed++;
   out.inserted++;
   if (r.alias !== null) {
@@ -138,7 +139,7 @@ function improve(r: StoredRow, found: PartRow, p: Partition, month: Month, catal
   const wasCopy = (found.flags & FLAG_COPY) !== 0;
   const isCopy = wasCopy && (r.flags & FLAG_COPY) !== 0;
   if (isBetter(r, asStored(found, r))) {
-    catalog.count(rollupOf(found, p.base), -1);
+    catalog.count(found, slotOf(found, p.base), -1);
     const target = month === p.month ? p : parts.get(month, true)!;
     const row = partRow({ ...r, flags: isCopy ? r.flags : r.flags & ~FLAG_COPY }, catalog, target.base);
     if (target === p) p.replace(row, found);
@@ -146,7 +147,7 @@ function improve(r: StoredRow, found: PartRow, p: Partition, month: Month, catal
       p.delete(found);
       target.insert(row);
     }
-    catalog.count(rollupOf(row, target.base), 1);
+    catalog.count(row, slotOf(row, target.base), 1);
     if (wasCopy && !isCopy && r.alias !== null) return 1 + registerOriginal(r.alias, target, catalog, parts);
     return 1;
   }
@@ -167,9 +168,9 @@ function registerOriginal(alias: bigint, p: Partition, catalog: Catalog, parts: 
     if (!q) continue;
     for (const copy of q.copiesOf(alias)) {
       q.delete(copy);
-      const rollup = rollupOf(copy, q.base);
-      catalog.count(rollup, -1);
-      catalog.tombstone(copy.id, rollup.slot);
+      const slot = slotOf(copy, q.base);
+      catalog.count(copy, slot, -1);
+      catalog.tombstone(copy.id, slot);
       removed++;
     }
   }
@@ -185,9 +186,9 @@ export function deleteRows(ids: readonly [id: bigint, month: Month][], catalog: 
     const row = p?.find(id);
     if (!p || !row) continue;
     p.delete(row);
-    const rollup = rollupOf(row, p.base);
-    catalog.count(rollup, -1);
-    catalog.tombstone(id, rollup.slot);
+    const slot = slotOf(row, p.base);
+    catalog.count(row, slot, -1);
+    catalog.tombstone(id, slot);
     removed++;
   }
   return removed;

@@ -3,7 +3,7 @@
 // source runs, the list of month files, and the change log team sync reads.
 import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
 import { limitHitKey, type FileCursor, type LimitHit, type LimitObservation, type SourceId } from '../model';
-import { monthOf, monthStart, PART_COLUMNS, valuesOf, type Month, type Partition, type PartRow } from './partition';
+import { monthOf, monthStart, PART_COLUMNS, PART_PLACEHOLDERS, valuesOf, type Month, type Partition, type PartRow } from './partition';
 import { CATALOG_SCHEMA, createCatalogSchema, tune, userVersion } from './schema';
 import { ZoneClock } from '../time/zoneClock';
 import { localBucketSql, localDay, SLOT_MS, SLOTS_PER_DAY } from '../time/zoneSql';
@@ -28,9 +28,8 @@ export interface FileStats {
   reread?: boolean;
 }
 
-/** What a row contributes to its rollup: the key dimensions and the sums. */
+/** What a row contributes to its rollup (in its 15-minute slot): the key dimensions and the sums. */
 export interface RollupInput {
-  slot: number;
   project: number;
   model: number;
   source: number;
@@ -223,8 +222,8 @@ export class Catalog extends SqlFile {
   // ---- rollups and running totals (accumulated in memory, written once per transaction) ----
 
   /** Adds (sign 1) or removes (sign -1) a row's contribution. */
-  count(r: RollupInput, sign: 1 | -1): void {
-    const key = `${r.slot}|${r.project}|${r.model}|${r.source}|${r.branch}`;
+  count(r: RollupInput, slot: number, sign: 1 | -1): void {
+    const key = `${slot}|${r.project}|${r.model}|${r.source}|${r.branch}`;
     let d = this.deltas.get(key);
     if (!d) this.deltas.set(key, (d = new Array<number>(DELTA_FIELDS).fill(0)));
     const costSource = r.flags & COST_SOURCE_MASK;
@@ -443,15 +442,36 @@ export class Catalog extends SqlFile {
   /** Months whose changes reached their most expensive rows: their kept copy is renewed (inside the write's transaction). */
   renewTopRows(parts: Iterable<Partition>): void {
     for (const p of parts) {
+      this.topBehind.delete(p);
       if (p.costTouched < 0) continue;
       if (p.costTouched >= this.topFloor(p.month)) this.setTopRows(p.month, p.topRows(TOP_ROWS));
       p.costTouched = -1;
     }
   }
 
+  /**
+   * The same, put off until `renewDeferredTopRows` (a large write renews each month once, not
+   * once a batch); until then table pages read those months' own rows (`topRowsBehind`).
+   */
+  deferTopRows(parts: Iterable<Partition>): void {
+    for (const p of parts) if (p.costTouched >= 0) this.topBehind.add(p);
+  }
+
+  renewDeferredTopRows(): void {
+    this.renewTopRows([...this.topBehind]);
+  }
+
+  /** Whether the month's kept top rows may miss some of its rows (see `deferTopRows`). */
+  topRowsBehind(month: Month): boolean {
+    for (const p of this.topBehind) if (p.month === month) return true;
+    return false;
+  }
+
+  private readonly topBehind = new Set<Partition>();
+
   private setTopRows(month: Month, rows: PartRow[]): void {
     this.db.run('DELETE FROM top_cost WHERE month = ?', [month]);
-    const ins = this.stmt(`INSERT INTO top_cost (month, ${PART_COLUMNS}) VALUES (?, ${PART_COLUMNS.split(',').map(() => '?').join(',')})`);
+    const ins = this.stmt(`INSERT INTO top_cost (month, ${PART_COLUMNS}) VALUES (?, ${PART_PLACEHOLDERS})`);
     for (const r of rows) ins.run([month, ...valuesOf(r)]);
     this.floors.set(month, rows.length < TOP_ROWS ? -1 : Math.min(...rows.map((r) => r.cost)));
   }
@@ -493,6 +513,7 @@ export class Catalog extends SqlFile {
   }
 
   dropCopies(alias: bigint): void {
+    if (!this.aliasesWithCopies().has(alias)) return;
     this.stmt('DELETE FROM copies WHERE alias = ?').run([alias]);
     this.aliasesWithCopies().delete(alias);
   }

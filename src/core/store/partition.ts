@@ -8,9 +8,15 @@ import type { RowMeasures } from './storedRow';
 /** Months since January 1970 (UTC): 2026-11 is 2026 * 12 + 10. */
 export type Month = number;
 
+/** The last month `monthOf` found, and its bounds: rows come in time order, so most calls hit it. */
+let lastMonth = { month: NaN, from: 0, to: 0 };
+
 export function monthOf(ts: number): Month {
+  if (ts >= lastMonth.from && ts < lastMonth.to) return lastMonth.month;
   const d = new Date(ts);
-  return d.getUTCFullYear() * 12 + d.getUTCMonth();
+  const month = d.getUTCFullYear() * 12 + d.getUTCMonth();
+  if (!Number.isNaN(month)) lastMonth = { month, from: monthStart(month), to: monthStart(month + 1) };
+  return month;
 }
 
 export function monthStart(m: Month): number {
@@ -35,6 +41,11 @@ export interface PartRow extends RowMeasures {
 
 export const PART_COLUMNS =
   'id, t, project, model, session, source, branch, input, output, cache_read, cache_write, cache_write_1h, reasoning, requests, cost, reported, flags, alias';
+
+/** One `?` per column of PART_COLUMNS (built once: inserts run per row). */
+export const PART_PLACEHOLDERS = PART_COLUMNS.split(',')
+  .map(() => '?')
+  .join(',');
 
 /** The same columns read back: 64-bit ids as text (sql.js's BigInt mode converts every integer through a string). */
 export const PART_SELECT =
@@ -152,13 +163,13 @@ export class Partition extends SqlFile {
   insert(r: PartRow): void {
     this.inserts++;
     this.touchCost(r.cost);
-    this.stmt(`INSERT INTO usage (${PART_COLUMNS}) VALUES (${PART_COLUMNS.split(',').map(() => '?').join(',')})`).run(valuesOf(r));
+    this.stmt(`INSERT INTO usage (${PART_COLUMNS}) VALUES (${PART_PLACEHOLDERS})`).run(valuesOf(r));
     this.dirty = true;
   }
 
   /** Inserts unless the id is stored already; true when it inserted. */
   insertNew(r: PartRow): boolean {
-    this.stmt(`INSERT OR IGNORE INTO usage (${PART_COLUMNS}) VALUES (${PART_COLUMNS.split(',').map(() => '?').join(',')})`).run(valuesOf(r));
+    this.stmt(`INSERT OR IGNORE INTO usage (${PART_COLUMNS}) VALUES (${PART_PLACEHOLDERS})`).run(valuesOf(r));
     if (this.db.getRowsModified() === 0) return false;
     this.inserts++;
     this.touchCost(r.cost);
@@ -169,7 +180,7 @@ export class Partition extends SqlFile {
   /** Replaces the row with the same id (`old`: the row it replaces, whose cost may leave the top rows). */
   replace(r: PartRow, old?: PartRow): void {
     this.touchCost(Math.max(r.cost, old?.cost ?? -1));
-    this.stmt(`INSERT OR REPLACE INTO usage (${PART_COLUMNS}) VALUES (${PART_COLUMNS.split(',').map(() => '?').join(',')})`).run(valuesOf(r));
+    this.stmt(`INSERT OR REPLACE INTO usage (${PART_COLUMNS}) VALUES (${PART_PLACEHOLDERS})`).run(valuesOf(r));
     this.dirty = true;
   }
 

@@ -1,7 +1,7 @@
 // Pricing stored rows again (a new price table, changed overrides): each row's record is rebuilt
 // from what the month holds, priced, and its cost and rollups move together.
 import type { CostSource, SourceId, UsageRecord } from '../model';
-import { rollupOf } from './applyRows';
+import { slotOf } from './applyRows';
 import type { Catalog } from './catalog';
 import { PART_SELECT, partRowOf, type Partition } from './partition';
 import { COST_SOURCE_MASK, COST_SOURCES, NANO, toNano } from './storedRow';
@@ -35,10 +35,10 @@ export class Repricing {
         const cost = toNano(p.cost);
         const flags = (row.flags & ~COST_SOURCE_MASK) | Math.max(0, COST_SOURCES.indexOf(p.costSource));
         if (cost === row.cost && flags === row.flags) continue;
-        this.cat.count(rollupOf(row, part.base), -1);
+        this.cat.count(row, slotOf(row, part.base), -1);
         const next = { ...row, cost, flags };
         part.replace(next, row);
-        this.cat.count(rollupOf(next, part.base), 1);
+        this.cat.count(next, slotOf(next, part.base), 1);
         changed++;
       }
       this.cat.renewTopRows([part]);

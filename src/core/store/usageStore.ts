@@ -436,7 +436,8 @@ export class UsageStore {
       for (const o of c.limits ?? []) this.cat.setLimit(o);
       for (const h of c.hits ?? []) this.cat.addHit(h);
       if (mode !== 'memory') await mode();
-      this.cat.renewTopRows(touched);
+      if (this.uncommitted) this.cat.deferTopRows(touched);
+      else this.cat.renewTopRows(touched);
     } catch (err) {
       this.cat.rollback();
       for (const p of touched) {
@@ -454,35 +455,54 @@ export class UsageStore {
     return result;
   }
 
-  private entryOf(w: StoreWrite): Entry {
+  /** A write in the form it is applied in (rows priced into stored rows once, here). */
+  private static decodedOf(w: StoreWrite): Decoded {
+    const at = Date.now();
+    return {
+      rows: (w.rows ?? []).map(fromPriced),
+      deletes: (w.deletes ?? []).map(([id, m]): [bigint, Month] => [id, m]),
+      cursors: (w.cursors ?? []).map((c) => ({ ...c, at })),
+      runs: [...(w.runs ?? [])],
+      meta: { ...w.meta },
+      limits: w.limits?.length ? [...w.limits] : undefined,
+      hits: w.hits?.length ? [...w.hits] : undefined,
+    };
+  }
+
+  private static isEmpty(d: Decoded): boolean {
+    return !d.rows.length && !d.deletes.length && !d.cursors.length && !d.runs.length && !Object.keys(d.meta).length && !d.limits && !d.hits;
+  }
+
+  /** The journal line of a write (only writes that go through the journal pay for it). */
+  private static entryOf(d: Decoded): Entry {
     const e: Entry = {};
-    if (w.rows?.length) e.r = w.rows.map((r) => toJournal(fromPriced(r)));
-    if (w.deletes?.length) e.d = w.deletes.map(([id, m]) => [id.toString(), m]);
-    if (w.cursors?.length) e.c = w.cursors.map((c) => [c.source, c.file, c.cursor, c.stats, Date.now()]);
-    if (w.runs?.length) e.s = [...w.runs];
-    if (w.meta && Object.keys(w.meta).length) e.m = { ...w.meta };
-    if (w.limits?.length) e.l = [...w.limits];
-    if (w.hits?.length) e.h = [...w.hits];
+    if (d.rows.length) e.r = d.rows.map(toJournal);
+    if (d.deletes.length) e.d = d.deletes.map(([id, m]) => [id.toString(), m]);
+    if (d.cursors.length) e.c = d.cursors.map((c) => [c.source, c.file, c.cursor, c.stats, c.at]);
+    if (d.runs.length) e.s = d.runs;
+    if (Object.keys(d.meta).length) e.m = d.meta;
+    if (d.limits) e.l = d.limits;
+    if (d.hits) e.h = d.hits;
     return e;
   }
 
   /**
    * Stores a write. Returns how many rows changed. With `durable`, resolves only once the write is
-   * on disk (an API-recorded row, which no log can bring back). Large writes are applied in memory
+   * on disk (an API-recorded row, which no log can bring back). Large writes, and writes marked `bulk` (batches of a large import), are applied in memory
    * and stay uncommitted until `finishWrites` folds them.
    */
-  async write(w: StoreWrite, opts: { durable?: boolean } = {}): Promise<WriteResult> {
+  async write(w: StoreWrite, opts: { durable?: boolean; bulk?: boolean } = {}): Promise<WriteResult> {
     for (const run of w.runs ?? []) this.scans.set(run.source, run.lastImport);
     const runs = (w.runs ?? []).filter((r) => this.runChanged(r));
-    const entry = this.entryOf({ ...w, runs });
-    if (!entry.r && !entry.d && !entry.c && !entry.s && !entry.m && !entry.l && !entry.h) return { changed: 0, inserted: 0 };
-    if (!this.paths) return this.applyEntry(entry, 'memory');
-    if (this.uncommitted || (entry.r?.length ?? 0) >= this.opts.bulkRows) {
+    const decoded = UsageStore.decodedOf({ ...w, runs });
+    if (UsageStore.isEmpty(decoded)) return { changed: 0, inserted: 0 };
+    if (!this.paths) return this.applyDecoded(decoded, 'memory');
+    if (this.uncommitted || opts.bulk || decoded.rows.length >= this.opts.bulkRows) {
       if (!this.uncommitted) {
         this.bulkBase = this.catalogStamp;
         this.uncommitted = true;
       }
-      const result = await this.applyEntry(entry, 'memory');
+      const result = await this.applyDecoded(decoded, 'memory');
       // On disk before it resolves: a large durable write is folded at once.
       if (opts.durable && !(await this.finishWrites())) throw new Error('Another window replaced the usage store during this write; try again');
       return result;
@@ -493,7 +513,8 @@ export class UsageStore {
       if (w.epoch !== undefined && w.epoch !== this.epoch()) return { changed: 0, inserted: 0 };
       await this.ensureJournal();
       await lock.check();
-      const result = await this.applyEntry(entry, async () => {
+      const entry = UsageStore.entryOf(decoded);
+      const result = await this.applyDecoded(decoded, async () => {
         this.journal.offset += await appendRecords(this.paths!.journal, [entry], opts.durable ?? false);
       });
       if (this.journal.offset > this.opts.foldBytes && !this.uncommitted) await this.foldLocked(lock);
@@ -606,6 +627,7 @@ export class UsageStore {
     const paths = this.paths!;
     await fs.mkdir(paths.months, { recursive: true });
     const before = this.cat.partitions();
+    this.cat.transaction(() => this.cat.renewDeferredTopRows());
     try {
       // Images are made one at a time (CPU); their writes and fsyncs overlap, a few at once.
       const inFlight = new Set<Promise<void>>();

@@ -10,6 +10,7 @@ import { codexImporter } from '../../../src/core/importers/codex';
 import type { SourceContext } from '../../../src/core/importers/types';
 import { Pricer } from '../../../src/core/pricing';
 import { groupBy, series } from '../../../src/core/queries/aggregate';
+import { storePaths } from '../../../src/core/store/storeFiles';
 import { UsageStore } from '../../../src/core/store/usageStore';
 import { tempDir } from '../../support/tempDir';
 
@@ -68,6 +69,16 @@ describe('parsing on worker threads', () => {
     assert.deepEqual(report.errors, []);
     assert.equal(parallel.rowCount(), 12 * 40 + 4 * 30);
     assert.deepEqual(snapshot(parallel), snapshot(serial));
+    // Into a file store, a read big enough for workers is one large write: applied in memory and
+    // folded once into month files, not journaled batch by batch; another process reads it all.
+    const file = path.join(await tempDir(), 'usage.db');
+    const onDisk = await UsageStore.open(file);
+    await runImport(onDisk, { ctx, pricer: new Pricer(), importers, parseWorkerFile: WORKER, parallelMinBytes: 0 });
+    assert.equal((await fs.readFile(storePaths(file).journal, 'utf8')).trim().split('\n').length, 1, 'the journal holds its header only');
+    const reader = await UsageStore.open(file);
+    assert.deepEqual(snapshot(reader), snapshot(serial));
+    await reader.close();
+    await onDisk.close();
     // …and it really went through the workers: a worker that cannot start fails every read.
     const broken = await runImport(await UsageStore.inMemory(), { ctx, pricer: new Pricer(), importers, parseWorkerFile: '/nonexistent/parseWorker.js', parallelMinBytes: 0 });
     assert.equal(broken.newRows, 0);

@@ -6,7 +6,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { REMOTE_DATA_JSON_URL, waitForUpdate, type ConditionalPrice, type ModelPrice, type Provider } from '@pydantic/genai-prices';
-import { priceRecords } from '../../../src/core/engine/runImport';
+import { priceInPlace } from '../../../src/core/engine/runImport';
 import { BUNDLED_TABLE, loadStoredPriceTable, Pricer } from '../../../src/core/pricing';
 import { parsePriceData } from '../../../src/core/pricing/priceData';
 import { DEFAULT_PRICE_DATA_URL, updatePriceData } from '../../../src/core/pricing/priceUpdate';
@@ -100,7 +100,7 @@ describe('pricing: Update Prices (fetch, validate, store, use)', () => {
       rec('claude-haiku-4-5-20251001', { dedupeKey: 'c', inputTokens: 10_000, outputTokens: 1_000, ts: Date.UTC(2026, 8, 15) }), // before: same
       rec('claude-sonnet-4-5', { dedupeKey: 'd', inputTokens: 10_000, outputTokens: 1_000, ts: oct }), // same
     ];
-    await store.write({ rows: priceRecords(rows, new Pricer()) });
+    await store.write({ rows: priceInPlace(rows, new Pricer()) });
     const pricer = new Pricer({}, loadStoredPriceTable(file)!);
     assert.equal(await store.reprice((r) => pricer.price(r), pricer.fingerprint), 2);
     const byModel = groupBy(store.catalog, {}, 'model').map((g) => [g.key, g.messages, g.unpricedMessages, Math.round(g.cost * 1e6) / 1e6]).sort();

@@ -9,6 +9,9 @@ import type { UsageStore } from '../../../src/core/store/usageStore';
 import { rec, storeWith } from '../../support/records';
 import { allRows } from '../store/usageStore.test';
 import { rng } from '../../support/rng';
+import { tempDir } from '../../support/tempDir';
+import { UsageStore as Store } from '../../../src/core/store/usageStore';
+import * as path from 'node:path';
 
 /** The order the table promises: the sort key, then time, then id (value sorts: the key, then id). */
 function expected(rows: TableRow[], sort: SortColumn, dir: 'asc' | 'desc'): TableRow[] {
@@ -121,5 +124,35 @@ describe('table pages at any depth', function () {
     await check('after a row improved');
     await s.write({ deletes: [[(await allRows(s)).map((r) => BigInt(r.id)).find((_, i, a) => i === a.length - 1)!, 12 * 2026 + 2]] });
     await check('after a row left');
+  });
+
+  it('most expensive first is right during a large import (its months read their own rows) and after its fold', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'usage.db');
+    const s = await Store.open(file);
+    const check = async (store: UsageStore, what: string) => {
+      const all = expected(await allRows(store), 'cost', 'desc');
+      for (const offset of [0, 950]) {
+        const got = await page(store, { filter: {}, sort: 'cost', dir: 'desc', offset, limit: 50 });
+        assert.deepEqual(got.rows.map((r) => r.id), all.slice(offset, offset + 50).map((r) => r.id), `${what} at ${offset}`);
+      }
+    };
+    // A month whose kept top rows are complete, then batches of one large import, each bringing
+    // more expensive rows than the last into that month.
+    await s.write({ rows: Array.from({ length: 1200 }, (_, i) => rec({ dedupeKey: `old${i}`, ts: Date.UTC(2026, 2, 1) + i * 1000, cost: (i % 400) / 1000 })) });
+    assert.ok(await s.finishWrites());
+    await check(s, 'before the import');
+    for (let b = 0; b < 4; b++) {
+      const rows = Array.from({ length: 600 }, (_, i) => rec({ dedupeKey: `b${b}-${i}`, ts: Date.UTC(2026, 2, 2) + (b * 600 + i) * 60_000, cost: b + (i % 300) / 300 }));
+      await s.write({ rows }, { bulk: true });
+      await check(s, `after batch ${b + 1}`);
+    }
+    assert.ok(await s.finishWrites());
+    await check(s, 'after the fold');
+    const reader = await Store.open(file);
+    assert.equal(reader.catalog.topRowsBehind(12 * 2026 + 2), false);
+    await check(reader, 'in another process, from the kept top rows');
+    await reader.close();
+    await s.close();
   });
 });
