@@ -31,6 +31,16 @@ export function parseColor(c: string): [number, number, number, number] | undefi
   return undefined;
 }
 
+/**
+ * The colour without its transparency. Some themes' chart colours are translucent (VS Code's
+ * default charts.orange falls back to the find-match highlight, #EA5C0055): drawn as is, a series
+ * turns brown on a dark background and its bars blend with the grid behind them.
+ */
+export function opaque(c: string): string {
+  const p = parseColor(c);
+  return p && p[3] < 1 ? `rgb(${p[0]}, ${p[1]}, ${p[2]})` : c;
+}
+
 /** `a` mixed with `b` (weight of a), as rgb(); `a` unchanged if either cannot be parsed. */
 export function mix(a: string, b: string, weight: number): string {
   const x = parseColor(a);

@@ -1,6 +1,7 @@
 // The VS Code theme as the webview sees it: the body class says which kind, the --vscode-*
 // variables give the colours. Canvas charts cannot use CSS variables, so the values are read
 // here and re-read whenever VS Code switches theme (it changes the body class and the variables).
+import { opaque } from './colors';
 
 export type ThemeKind = 'dark' | 'light' | 'hc-dark' | 'hc-light';
 
@@ -62,7 +63,7 @@ export function readThemeColors(): ThemeColors {
     background: v('editor-background'),
     chartsForeground: v('charts-foreground'),
     chartsLines: v('charts-lines'),
-    charts: CHART_PALETTE_VARS.map((c) => v(`charts-${c}`)),
+    charts: CHART_PALETTE_VARS.map((c) => opaque(v(`charts-${c}`))),
     hoverBackground: v('editorHoverWidget-background'),
     hoverForeground: v('editorHoverWidget-foreground'),
     hoverBorder: v('editorHoverWidget-border'),
