@@ -38,7 +38,18 @@ const fakeHome = path.join(work, 'home'); // empty: only the corpus is read
 fs.mkdirSync(fakeHome);
 const ccEnv = ccusageEnv(root, fakeHome);
 const ourEnv = { ...ccEnv }; // same variables: HOME, TZ=UTC, CLAUDE_CONFIG_DIR, CODEX_HOME
-const db = path.join(work, 'usage.db');
+// The store is a folder of files (catalog, journal, month files, lock tickets, the warm-import
+// manifest): a cold run starts from an empty folder, and the size counts every file of the store.
+const storeDir = path.join(work, 'store');
+const db = path.join(storeDir, 'usage.db');
+const emptyStore = () => {
+  fs.rmSync(storeDir, { recursive: true, force: true });
+  fs.mkdirSync(storeDir);
+};
+const storeBytes = () =>
+  fs.readdirSync(storeDir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && /^usage\.db(\.journal)?$|\.db$/.test(e.name) && !e.name.startsWith('.'))
+    .reduce((n, e) => n + fs.statSync(path.join(e.parentPath ?? e.path, e.name)).size, 0);
 const ours = (argv) => measure(process.execPath, [CLI, ...argv], { env: ourEnv });
 const parseJson = (r, what) => {
   if (r.code !== 0) throw new Error(`${what}: exit ${r.code}\n${r.stderr.slice(-3000)}`);
@@ -69,13 +80,13 @@ async function main() {
     const c = await runCcusage(ccusage, DAILY_ARGS, ccEnv);
     parseJson(c, 'ccusage daily');
     ccSamples.push({ wallS: c.wallS, maxRssMb: c.maxRssMb, cpuS: c.cpuS });
-    fs.rmSync(db, { force: true });
+    emptyStore();
     const r = await ours(['import', '--db', db, '--json']);
     importJson = parseJson(r, 'ours import (cold)');
     coldSamples.push({ wallS: r.wallS, maxRssMb: r.maxRssMb, cpuS: r.cpuS });
     progress(`  run ${i + 1}/${runs}: ccusage ${ccSamples[i].wallS.toFixed(2)} s ${ccSamples[i].maxRssMb.toFixed(0)} MB | ours cold ${r.wallS.toFixed(2)} s ${r.maxRssMb.toFixed(0)} MB`);
   }
-  const dbBytes = fs.statSync(db).size;
+  const dbBytes = storeBytes();
   const rows = importJson.totalRows;
   let warmJson;
   const warm = await repeat(runs, async () => {
