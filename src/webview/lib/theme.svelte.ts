@@ -1,7 +1,7 @@
 // The VS Code theme as the webview sees it: the body class says which kind, the --vscode-*
 // variables give the colours. Canvas charts cannot use CSS variables, so the values are read
 // here and re-read whenever VS Code switches theme (it changes the body class and the variables).
-import { opaque } from './colors';
+import { opaque } from './colorMath';
 
 export type ThemeKind = 'dark' | 'light' | 'hc-dark' | 'hc-light';
 

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mix, opaque, parseColor } from '../../../src/webview/lib/colors';
+import { mix, opaque, parseColor } from '../../../src/webview/lib/colorMath';
 
 describe('chart colours from the theme', () => {
   it('reads the forms themes use: #rgb, #rrggbb, #rrggbbaa, rgb() and rgba()', () => {
