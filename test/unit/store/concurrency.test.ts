@@ -3,6 +3,8 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as esbuild from 'esbuild';
 import * as path from 'node:path';
 import { groupBy, totals } from '../../../src/core/queries/aggregate';
 import { UsageStore } from '../../../src/core/store/usageStore';
@@ -25,7 +27,9 @@ interface Running {
 }
 
 function run(args: string[], env: NodeJS.ProcessEnv = process.env, script = WORKER, uid?: number): Running {
-  const child = spawn(process.execPath, ['-r', TSX_HOOK, script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], ...(uid === undefined ? {} : { uid, gid: uid }) });
+  // A bundled script (.js) runs as is: another user may not be able to read tsx or the sources.
+  const hook = script.endsWith('.js') ? [] : ['-r', TSX_HOOK];
+  const child = spawn(process.execPath, [...hook, script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], ...(uid === undefined ? {} : { uid, gid: uid }) });
   const lines: string[] = [];
   const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
   let buf = '';
@@ -149,12 +153,15 @@ describe('the store under kills, concurrent writers and resets (real processes)'
     await s.close();
     const dir = path.dirname(file);
     const before = (await fs.readdir(dir)).sort();
-    // Root may read anything, so the store is opened by another user, who may not.
+    // Root may read anything, so the store is opened by another user, who may not. That user may
+    // not read this checkout either (a clone under a private folder): it runs a bundle of the
+    // worker from a folder anyone can read.
     const asRoot = process.getuid?.() === 0;
+    const script = asRoot ? await worldReadableWorker() : WORKER;
     if (asRoot) await fs.chmod(dir, 0o700);
     else await fs.chmod(file, 0o000);
     try {
-      const r = run([file, 'open'], process.env, WORKER, asRoot ? 65534 : undefined);
+      const r = run([file, 'open'], process.env, script, asRoot ? 65534 : undefined);
       await r.done;
       assert.match(r.lines.join('\n'), /^error Cannot (read|open) the usage database .*(EACCES|permission denied)/im);
     } finally {
@@ -162,8 +169,21 @@ describe('the store under kills, concurrent writers and resets (real processes)'
       await fs.chmod(file, 0o644);
     }
     assert.deepEqual((await fs.readdir(dir)).sort(), before, 'nothing moved aside, nothing created');
+    if (asRoot) await fs.rm(path.dirname(script), { recursive: true, force: true });
     const again = await UsageStore.open(file);
     assert.deepEqual(again.warnings, []);
     await again.close();
   });
 });
+
+/** The store worker bundled with sql.js's wasm beside it, in a new folder anyone may read. */
+async function worldReadableWorker(): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ai-usage-worker-'));
+  await fs.chmod(dir, 0o755);
+  const out = path.join(dir, 'storeWorker.js');
+  await esbuild.build({ entryPoints: [WORKER], bundle: true, platform: 'node', format: 'cjs', outfile: out, logLevel: 'error' });
+  await fs.copyFile(path.join(path.dirname(require.resolve('sql.js')), 'sql-wasm.wasm'), path.join(dir, 'sql-wasm.wasm'));
+  await fs.chmod(out, 0o644);
+  await fs.chmod(path.join(dir, 'sql-wasm.wasm'), 0o644);
+  return out;
+}
