@@ -134,7 +134,8 @@ async function badgeItem(page) {
 async function screenshot(page, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, name);
-  await page.mouse.move(5, 5);
+  await page.mouse.move(5, 5); // no hover tooltips in the picture
+  await page.waitForTimeout(1500); // charts finish drawing (ECharts animates a new answer in)
   await page.screenshot({ path: file });
   return file;
 }
