@@ -32,8 +32,7 @@ export async function answerRequest(req: Request, engine: EngineConnection, sett
       if (isRemote(req.view)) return engine.call('teamPage', { scope: req.view.scope, view: req.view, timeZone, now: Date.now(), offset: req.offset, limit: req.limit, dir: req.sort.column === 'ts' ? req.sort.dir : 'desc' });
       return engine.call('page', { view: req.view, sort: req.sort, offset: req.offset, limit: req.limit, timeZone, now: Date.now() });
     case 'exportCsv':
-      if (isRemote(req.view)) throw new Error('Export CSV saves this machine’s usage: switch the scope to This machine first.');
-      return exportUsage(engine, settings, { view: req.view, sort: req.sort, formats: ['csv'] });
+      return exportUsage(engine, settings, { view: req.view, sort: req.sort, formats: ['csv'], remote: isRemote(req.view) ? req.view.scope : undefined });
     case 'sources':
       return engine.call('sources', {});
     case 'importNow': {

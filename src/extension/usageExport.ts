@@ -19,6 +19,8 @@ function defaultFolder(): vscode.Uri {
 export interface ExportOptions {
   view: ViewQuery;
   sort: TableSort;
+  /** A team scope: the rows come from the team database (CSV, in time order). */
+  remote?: 'mine' | 'team';
   /** Offer only CSV (the dashboard's button) or let the file name pick CSV or JSON. */
   formats: ('csv' | 'json')[];
 }
@@ -38,13 +40,17 @@ export async function exportUsage(engine: EngineConnection, settings: Settings, 
   if (!uri) return { saved: null, rows: 0 };
   const format = o.formats.includes('json') && path.extname(uri.path).toLowerCase() === '.json' ? 'json' : o.formats[0];
   const base = { view: o.view, sort: o.sort, format, timeZone: settings.current.timeZone, now: Date.now() } as const;
+  const write = (file?: string) =>
+    o.remote
+      ? engine.call('teamExport', { scope: o.remote, view: o.view, timeZone: base.timeZone, now: base.now, dir: o.sort.column === 'ts' ? o.sort.dir : 'desc', file })
+      : engine.call('exportRows', { ...base, file });
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Exporting AI usage…' }, async () => {
     if (uri.scheme === 'file') {
-      const r = await engine.call('exportRows', { ...base, file: uri.fsPath });
+      const r = await write(uri.fsPath);
       return { saved: uri.fsPath, rows: r.rows };
     }
     // Not a local file (a virtual file system): the worker returns the text and VS Code writes it.
-    const r = await engine.call('exportRows', base);
+    const r = await write();
     await vscode.workspace.fs.writeFile(uri, Buffer.from(r.text ?? '', 'utf8'));
     return { saved: uri.toString(), rows: r.rows };
   });

@@ -108,9 +108,17 @@ describe('the team view in Chromium (real PostgreSQL)', function () {
     assert.deepEqual(cells.slice(1, 4), [first.rows[0].user, first.rows[0].machine, 'acme/webapp']);
     assert.equal(await p.page.getByTestId('row-count').innerText(), `${formatInt(first.total)} requests`);
     assert.equal(first.total, want.totals.messages);
-    // Only time order in team scopes; Export CSV is this machine's.
+    // Only time order in team scopes.
     assert.equal(await grid.getByRole('columnheader', { name: 'Model' }).getByRole('button').count(), 0);
-    assert.equal(await p.page.locator('vscode-button', { hasText: 'Export CSV' }).getAttribute('disabled'), '');
+    // Export CSV writes the team's rows of this view, with who and where, newest first.
+    await p.page.locator('vscode-button', { hasText: 'Export CSV' }).click();
+    await p.page.getByRole('status').filter({ hasText: `Exported ${formatInt(first.total)} rows` }).waitFor();
+    const exportReq = p.host.of('exportCsv').at(-1)!;
+    assert.equal(exportReq.view.scope, 'team');
+    const lines = p.host.exported.trimEnd().split('\r\n');
+    assert.equal(lines.length, first.total + 1, 'a header and every row');
+    assert.match(lines[0], /^user,machine,timestamp_utc,local_time,project,/);
+    assert.ok(lines[1].startsWith(`${first.rows[0].user},${first.rows[0].machine},${new Date(first.rows[0].ts).toISOString()},`), lines[1]);
     // Pickers: repositories, users and machines.
     assert.match(await p.page.getByRole('button', { name: /^Repositories:/ }).innerText(), /This workspace/);
     await p.page.getByRole('button', { name: /^Repositories:/ }).click();

@@ -59,7 +59,12 @@ function costText(cost: number): number {
 }
 
 export function csvRow(r: TableRow, tz: string): string {
-  return csvLine([
+  return csvLine(csvFields(r, tz));
+}
+
+/** A row's fields in CSV_COLUMNS order. */
+export function csvFields(r: TableRow, tz: string): (string | number | boolean)[] {
+  return [
     new Date(r.ts).toISOString(),
     localDateTime(r.ts, tz),
     r.project,
@@ -78,7 +83,7 @@ export function csvRow(r: TableRow, tz: string): string {
     r.costSource,
     r.approximate,
     r.pricedAs ?? '',
-  ]);
+  ];
 }
 
 /** The same row as a JSON object (JSON needs no formula guard: it is not opened as a sheet). */

@@ -8,10 +8,12 @@ import { checkTeamDatabase, type TeamCheck } from './check';
 import { clientConfig, explainPgError, type TeamConnectionError } from './connection';
 import type { TeamIdentity } from './identity';
 import { sharedProject } from './identity';
-import { teamBreakdown, teamDashboard, teamFilterOptions, teamPageAt, teamSlotCounts, type SlotCounts, type TeamGroupBy, type TeamScope, type TeamView } from './queries';
+import { teamBreakdown, teamDashboard, teamFilterOptions, teamPageAt, teamRows, teamSlotCounts, type SlotCounts, type TeamGroupBy, type TeamScope, type TeamView } from './queries';
 import { RepositoryResolver } from './repository';
 import { syncToTeam, type RetryPolicy, type SyncReport } from './sync';
+import { TEAM_CSV_HEADER, teamCsvRow } from './teamCsv';
 import type { TeamFilterOptions, TeamTableRow } from './teamTypes';
+import type { Write } from '../queries/exportSink';
 
 export interface SyncHooks {
   retry: RetryPolicy;
@@ -107,6 +109,19 @@ export class TeamBackend {
       }
       const { counts } = this.counts;
       return teamPageAt(db, req, await counts);
+    });
+  }
+
+  /** Writes every row of a view as CSV, in time order, a page at a time; returns the row count. */
+  exportCsv(req: { scope: TeamScope; view: TeamView; tz: string; now: number; dir: 'asc' | 'desc' }, write: Write): Promise<number> {
+    return this.ask(async (db) => {
+      let rows = 0;
+      await write(TEAM_CSV_HEADER);
+      for await (const page of teamRows(db, req)) {
+        await write(page.map((r) => teamCsvRow(r, req.tz)).join(''));
+        rows += page.length;
+      }
+      return rows;
     });
   }
 

@@ -2,6 +2,7 @@
 // answered by the two runners the worker keeps, and merged into the worker's RPC
 // (workerProtocol.ts / engineService.ts) in one line each.
 import * as path from 'node:path';
+import { writeExport } from '../queries/exportSink';
 import type { DashboardData, GroupRow } from '../queries/types';
 import { StoreChangeFeed } from '../store/changeFeed';
 import type { UsageStore } from '../store/usageStore';
@@ -33,6 +34,8 @@ export interface TeamMethods {
   teamBreakdown: [TeamViewAt & { by: TeamGroupBy }, GroupRow[]];
   teamOptions: [{ scope: RemoteScope; workspaceFolders: string[] }, TeamOptions];
   teamPage: [TeamViewAt & { offset: number; limit: number; dir: 'asc' | 'desc' }, { rows: TeamTableRow[]; total: number; offset: number }];
+  /** Every row of the view as CSV, in time order: into `file`, or returned as text without one. */
+  teamExport: [TeamViewAt & { dir: 'asc' | 'desc'; file?: string }, { rows: number; text?: string }];
 }
 
 type Impl<M> = { [K in keyof M]: M[K] extends [infer P, infer R] ? (p: P) => Promise<R> | R : never };
@@ -98,6 +101,8 @@ export class TeamServices {
           return { ...options, workspace, user: this.sync.identity?.user ?? '' };
         }),
       teamPage: (x) => this.answer(() => this.sync.backend().page({ scope: this.scope(x.scope), view: x.view, tz: x.timeZone, now: x.now, offset: x.offset, limit: x.limit, dir: x.dir })),
+      teamExport: (x) =>
+        this.answer(() => writeExport(x.file, (write) => this.sync.backend().exportCsv({ scope: this.scope(x.scope), view: x.view, tz: x.timeZone, now: x.now, dir: x.dir }, write))),
     };
   }
 

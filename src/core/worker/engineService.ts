@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { badgeSummary } from '../queries/badge';
 import { CSV_HEADER, csvRow, jsonRow } from '../queries/csvExport';
+import { writeExport } from '../queries/exportSink';
 import { runImport, type PriceFn } from '../engine/runImport';
 import { listSources, type SourceListing } from '../engine/quickCheck';
 import { IMPORTERS } from '../importers/registry';
@@ -324,16 +325,9 @@ export class EngineService {
    * write queue (imports go on meanwhile); each month is read by keyset, so rows stored during
    * the export never shift it (see orderedRows).
    */
-  private async exportRows(req: ExportRequest): Promise<{ rows: number; text?: string }> {
-    const chunks: string[] = [];
-    const tmp = req.file ? `${req.file}.${process.pid}.tmp` : undefined;
-    const handle = tmp ? await fs.open(tmp, 'w') : undefined;
-    const write = async (s: string) => {
-      if (handle) await handle.write(s);
-      else chunks.push(s);
-    };
-    let rows = 0;
-    try {
+  private exportRows(req: ExportRequest): Promise<{ rows: number; text?: string }> {
+    return writeExport(req.file, async (write) => {
+      let rows = 0;
       await write(req.format === 'csv' ? CSV_HEADER : '[');
       const filter = filterOfView(req.view, resolveRange(req.view.range, req.now, req.timeZone));
       for await (const batch of orderedRows(this.store, filter, req.sort.column, req.sort.dir)) {
@@ -345,19 +339,8 @@ export class EngineService {
         rows += batch.length;
       }
       if (req.format === 'json') await write(rows ? '\n]\n' : ']\n');
-      if (handle && tmp && req.file) {
-        await handle.sync();
-        await handle.close();
-        await fs.rename(tmp, req.file);
-      }
-    } catch (e) {
-      if (handle) {
-        await handle.close().catch(() => undefined);
-        await fs.rm(tmp!, { force: true });
-      }
-      throw e;
-    }
-    return req.file ? { rows } : { rows, text: chunks.join('') };
+      return rows;
+    });
   }
 
   /** What to watch: the files the enabled importers read (a file root as it is, under a folder root the importer's globs). */

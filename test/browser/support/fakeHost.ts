@@ -43,6 +43,8 @@ export class FakeHost {
   readonly invalid: unknown[] = [];
   /** Request types to fail (each entry fails once) with this message. */
   readonly failNext = new Map<RequestType, string>();
+  /** The text of the last team export (Export CSV in a team scope). */
+  exported = '';
   /** Request types to hold until released (skeleton and "in flight" states). */
   private readonly held = new Map<RequestType, (() => void)[]>();
   private readonly holding = new Set<RequestType>();
@@ -170,8 +172,13 @@ export class FakeHost {
         return t.backend.page({ scope, view: req.view, tz: TZ, now: NOW, offset: req.offset, limit: req.limit, dir: req.sort.column === 'ts' ? req.sort.dir : 'desc' });
       case 'breakdown':
         return t.backend.breakdown(scope, req.view, req.by, TZ, NOW);
-      case 'exportCsv':
-        throw new Error('Export CSV saves this machine’s usage: switch the scope to This machine first.');
+      case 'exportCsv': {
+        // The real export, into text (the host's save dialog is VS Code's).
+        const chunks: string[] = [];
+        const rows = await t.backend.exportCsv({ scope, view: req.view, tz: TZ, now: NOW, dir: req.sort.column === 'ts' ? req.sort.dir : 'desc' }, async (s) => void chunks.push(s));
+        this.exported = chunks.join('');
+        return { saved: '/home/dev/ai-usage-team.csv', rows };
+      }
     }
   }
 }

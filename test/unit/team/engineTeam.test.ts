@@ -68,6 +68,9 @@ describe('team sync through the engine worker’s service (real logs, real Postg
       const page = await s.handle('teamPage', { scope: 'mine', view: ALL, timeZone: 'UTC', now, offset: 0, limit: 1000, dir: 'desc' });
       assert.equal(page.total, rows);
       assert.ok(page.rows.every((r) => r.user === 'me@example.com' && r.machine === 'laptop'));
+      const exported = await s.handle('teamExport', { scope: 'team', view: ALL, timeZone: 'UTC', now, dir: 'desc' });
+      assert.equal(exported.rows, rows);
+      assert.equal(exported.text!.split('\r\n').filter((l) => l.startsWith('me@example.com,laptop,')).length, rows, 'Export CSV: every row, with who and where');
       const options = await s.handle('teamOptions', { scope: 'team', workspaceFolders: [fx.workspace] });
       assert.deepEqual([options.user, options.workspace], ['me@example.com', [fx.workspace]], 'path mode: the workspace folder is its own key');
       assert.deepEqual(options.machines.map((m) => m.machine), ['laptop']);
@@ -76,6 +79,7 @@ describe('team sync through the engine worker’s service (real logs, real Postg
       // Disconnected: team answers say so plainly.
       await s.handle('teamConfigure', { url: '', user: 'me@example.com', machine: 'laptop', projects: 'path' });
       await assert.rejects(s.handle('teamDashboard', { scope: 'team', view: ALL, timeZone: 'UTC', now }), /No team database is connected: run AI Usage: Connect Team Database first/);
+      await assert.rejects(s.handle('teamExport', { scope: 'team', view: ALL, timeZone: 'UTC', now, dir: 'desc' }), /No team database is connected/);
     } finally {
       await s.dispose();
     }

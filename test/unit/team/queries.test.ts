@@ -7,6 +7,12 @@ import { UsageStore } from '../../../src/core/store/usageStore';
 import type { SyncRow } from '../../../src/core/team/changeSource';
 import { teamBreakdown, teamDashboard, teamFilterOptions, teamPage, teamPageAt, teamSlotCounts, type TeamPageKey, type TeamView } from '../../../src/core/team/queries';
 import { syncToTeam } from '../../../src/core/team/sync';
+import { TeamBackend } from '../../../src/core/team/backend';
+import { TEAM_CSV_HEADER } from '../../../src/core/team/teamCsv';
+import { writeExport } from '../../../src/core/queries/exportSink';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { tempDir } from '../../support/tempDir';
 import { generateRows, InMemoryChangeLog } from '../../support/changeLog';
 import { freshDatabase } from '../../support/teamDb';
 
@@ -166,6 +172,45 @@ describe('team queries (real PostgreSQL)', function () {
         assert.equal(page.total, walk.length);
         assert.deepEqual(page.rows.map((r) => `${r.user}/${r.id}/${r.machine}`), walk.slice(offset, offset + 50), `${dir} page at ${offset}`);
       }
+    }
+  });
+
+  it('Export CSV: every row of the view once, newest first, across pages of 1,000, with user and machine; the file appears only whole', async () => {
+    const backend = new TeamBackend(url, undefined);
+    try {
+      const dir = await tempDir();
+      const file = path.join(dir, 'team.csv');
+      const r = await writeExport(file, (w) => backend.exportCsv({ scope: { kind: 'team' }, view: view(), tz: 'UTC', now, dir: 'desc' }, w));
+      const lines = (await fs.readFile(file, 'utf8')).trimEnd().split('\r\n');
+      assert.equal(lines[0], TEAM_CSV_HEADER.trimEnd());
+      const rows = lines.slice(1).map((l) => l.split(','));
+      assert.equal(r.rows, 3100);
+      assert.equal(rows.length, 3100);
+      const key = (user: string, machine: string, ts: number) => `${user} ${machine} ${new Date(ts).toISOString()}`;
+      const want = [
+        ...alice.map((x) => key('alice@example.com', 'laptop', x.ts)),
+        ...aliceDesk.map((x) => key('alice@example.com', 'desktop', x.ts)),
+        ...bob.map((x) => key('bob@example.com', 'bob-pc', x.ts)),
+      ].sort();
+      assert.deepEqual(rows.map((f) => `${f[0]} ${f[1]} ${f[2]}`).sort(), want, 'each synced row once');
+      const times = rows.map((f) => Date.parse(f[2]));
+      assert.ok(times.every((t, i) => i === 0 || times[i - 1] >= t), 'newest first');
+      // One user's machines only, oldest first.
+      const mine = await writeExport(undefined, (w) => backend.exportCsv({ scope: { kind: 'mine', user: 'bob@example.com' }, view: view(), tz: 'UTC', now, dir: 'asc' }, w));
+      assert.equal(mine.rows, 900);
+      assert.ok(mine.text!.split('\r\n').slice(1, -1).every((l) => l.startsWith('bob@example.com,bob-pc,')));
+      // A failed export leaves neither the file nor its temporary beside it.
+      const broken = path.join(dir, 'broken.csv');
+      await assert.rejects(
+        writeExport(broken, async (w) => {
+          await w(TEAM_CSV_HEADER);
+          throw new Error('connection lost');
+        }),
+        /connection lost/,
+      );
+      assert.deepEqual((await fs.readdir(dir)).sort(), ['team.csv']);
+    } finally {
+      await backend.close();
     }
   });
 
