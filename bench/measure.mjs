@@ -59,6 +59,13 @@ export function measure(cmd, args, { env, cwd } = {}) {
   });
 }
 
+/** A store's size on disk: every file in its folder (catalog, journal, month files, lock tickets, manifest). */
+export function dirBytes(dir) {
+  let total = 0;
+  for (const e of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) if (e.isFile()) total += fs.statSync(path.join(e.parentPath ?? e.path, e.name)).size;
+  return total;
+}
+
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ensureCorpus, parseArgs, MODELS } from './generate.mjs';
 import { CCUSAGE_VERSION, DAILY_ARGS, ccusageEnv, ccusageReports, ensureCcusage, runCcusage } from './ccusage.mjs';
-import { measure, repeat } from './measure.mjs';
+import { dirBytes, measure, repeat } from './measure.mjs';
 import { canonical, costDiff, formatDiffs, tokenDiffs, truthReport } from './compare.mjs';
 
 const args = parseArgs(process.argv.slice(2));
@@ -39,17 +39,13 @@ fs.mkdirSync(fakeHome);
 const ccEnv = ccusageEnv(root, fakeHome);
 const ourEnv = { ...ccEnv }; // same variables: HOME, TZ=UTC, CLAUDE_CONFIG_DIR, CODEX_HOME
 // The store is a folder of files (catalog, journal, month files, lock tickets, the warm-import
-// manifest): a cold run starts from an empty folder, and the size counts every file of the store.
+// manifest): a cold run starts from an empty folder, and the size counts every file in it.
 const storeDir = path.join(work, 'store');
 const db = path.join(storeDir, 'usage.db');
 const emptyStore = () => {
   fs.rmSync(storeDir, { recursive: true, force: true });
   fs.mkdirSync(storeDir);
 };
-const storeBytes = () =>
-  fs.readdirSync(storeDir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && /^usage\.db(\.journal)?$|\.db$/.test(e.name) && !e.name.startsWith('.'))
-    .reduce((n, e) => n + fs.statSync(path.join(e.parentPath ?? e.path, e.name)).size, 0);
 const ours = (argv) => measure(process.execPath, [CLI, ...argv], { env: ourEnv });
 const parseJson = (r, what) => {
   if (r.code !== 0) throw new Error(`${what}: exit ${r.code}\n${r.stderr.slice(-3000)}`);
@@ -86,7 +82,7 @@ async function main() {
     coldSamples.push({ wallS: r.wallS, maxRssMb: r.maxRssMb, cpuS: r.cpuS });
     progress(`  run ${i + 1}/${runs}: ccusage ${ccSamples[i].wallS.toFixed(2)} s ${ccSamples[i].maxRssMb.toFixed(0)} MB | ours cold ${r.wallS.toFixed(2)} s ${r.maxRssMb.toFixed(0)} MB`);
   }
-  const dbBytes = storeBytes();
+  const dbBytes = dirBytes(storeDir);
   const rows = importJson.totalRows;
   let warmJson;
   const warm = await repeat(runs, async () => {

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from '../generate.mjs';
-import { measure, median } from '../measure.mjs';
+import { dirBytes, measure, median } from '../measure.mjs';
 import { BASELINE_COMMIT, BENCH_DIR, generatorVersion, prepareAppender, prepareEngines, REPO } from './engines.mjs';
 import { runChild, runTrickle } from './trickle.mjs';
 
@@ -133,12 +133,6 @@ async function ensureStore(engine, size) {
   fs.writeFileSync(metaFile, JSON.stringify(meta, null, 1));
   progress(`  loaded in ${r.wallS.toFixed(1)} s (CPU ${r.cpuS.toFixed(1)} s, peak ${(r.peakBytes / MB).toFixed(0)} MB)`);
   return { dir, meta: { ...meta, cached: false } };
-}
-
-function dirBytes(dir) {
-  let total = 0;
-  for (const e of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) if (e.isFile()) total += fs.statSync(path.join(e.parentPath ?? e.path, e.name)).size;
-  return total;
 }
 
 /** The busiest project: the "one project" view (its subfolders included, as the filter does). */

@@ -1,7 +1,7 @@
 // Answers the dashboard webview's requests (already validated by parseRequest): each becomes a
 // worker query, a dialog or a command. The reply types come from the shared protocol.
 import * as vscode from 'vscode';
-import { isRemote, type BreakdownBy, type PlanInfo, type ReplyMap, type Request } from '../shared/protocol';
+import { isRemote, teamDir, type BreakdownBy, type PlanInfo, type ReplyMap, type Request } from '../shared/protocol';
 import { CONNECT_CLAUDE_LIMITS_COMMAND } from './claudeLimitsCommands';
 import type { EngineConnection } from './engineConnection';
 import type { Settings } from './settings';
@@ -29,7 +29,7 @@ export async function answerRequest(req: Request, engine: EngineConnection, sett
       return engine.call('dashboard', { view: req.view, timeZone, now: Date.now() });
     case 'page':
       // The team database's pages are in time order (newest first unless the date column says otherwise).
-      if (isRemote(req.view)) return engine.call('teamPage', { scope: req.view.scope, view: req.view, timeZone, now: Date.now(), offset: req.offset, limit: req.limit, dir: req.sort.column === 'ts' ? req.sort.dir : 'desc' });
+      if (isRemote(req.view)) return engine.call('teamPage', { scope: req.view.scope, view: req.view, timeZone, now: Date.now(), offset: req.offset, limit: req.limit, dir: teamDir(req.sort) });
       return engine.call('page', { view: req.view, sort: req.sort, offset: req.offset, limit: req.limit, timeZone, now: Date.now() });
     case 'exportCsv':
       return exportUsage(engine, settings, { view: req.view, sort: req.sort, formats: ['csv'], remote: isRemote(req.view) ? req.view.scope : undefined });

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TableSort, ViewQuery } from '../core/queries/types';
+import { teamDir } from '../shared/protocol';
 import type { EngineConnection } from './engineConnection';
 import type { Settings } from './settings';
 
@@ -42,7 +43,7 @@ export async function exportUsage(engine: EngineConnection, settings: Settings, 
   const base = { view: o.view, sort: o.sort, format, timeZone: settings.current.timeZone, now: Date.now() } as const;
   const write = (file?: string) =>
     o.remote
-      ? engine.call('teamExport', { scope: o.remote, view: o.view, timeZone: base.timeZone, now: base.now, dir: o.sort.column === 'ts' ? o.sort.dir : 'desc', file })
+      ? engine.call('teamExport', { scope: o.remote, view: o.view, timeZone: base.timeZone, now: base.now, dir: teamDir(o.sort), file })
       : engine.call('exportRows', { ...base, file });
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Exporting AI usage…' }, async () => {
     if (uri.scheme === 'file') {

@@ -39,6 +39,9 @@ export interface DashboardView extends ViewQuery {
 /** The view asks the team database. */
 export const isRemote = (v: DashboardView): v is DashboardView & { scope: 'mine' | 'team' } => v.scope === 'mine' || v.scope === 'team';
 
+/** Team rows are listed by date only: the table's direction there (sorted by another column: newest first). */
+export const teamDir = (sort: TableSort): 'asc' | 'desc' => (sort.column === 'ts' ? sort.dir : 'desc');
+
 export type { RangePreset, RangeSpec, ViewQuery, TableSort } from '../core/queries/types';
 export { RANGE_PRESETS } from '../core/queries/types';
 

@@ -403,18 +403,7 @@ export class UsageStore {
 
   /** Applies a journal entry in memory (see `applyDecoded`). */
   private applyEntry(e: Entry, mode: 'memory' | (() => Promise<void>)): Promise<WriteResult> {
-    return this.applyDecoded(
-      {
-        rows: (e.r ?? []).map(fromJournal),
-        deletes: (e.d ?? []).map(([id, m]): [bigint, Month] => [BigInt(id), m]),
-        cursors: (e.c ?? []).map(([source, file, cursor, stats, at]) => ({ source, file, cursor, stats, at })),
-        runs: e.s ?? [],
-        meta: e.m ?? {},
-        limits: e.l,
-        hits: e.h,
-      },
-      mode,
-    );
+    return this.applyDecoded(UsageStore.decodedOfEntry(e), mode);
   }
 
   /**
@@ -473,6 +462,19 @@ export class UsageStore {
     return !d.rows.length && !d.deletes.length && !d.cursors.length && !d.runs.length && !Object.keys(d.meta).length && !d.limits && !d.hits;
   }
 
+  /** A journal line as the write it holds (the inverse of `entryOf`). */
+  private static decodedOfEntry(e: Entry): Decoded {
+    return {
+      rows: (e.r ?? []).map(fromJournal),
+      deletes: (e.d ?? []).map(([id, m]): [bigint, Month] => [BigInt(id), m]),
+      cursors: (e.c ?? []).map(([source, file, cursor, stats, at]) => ({ source, file, cursor, stats, at })),
+      runs: e.s ?? [],
+      meta: e.m ?? {},
+      limits: e.l,
+      hits: e.h,
+    };
+  }
+
   /** The journal line of a write (only writes that go through the journal pay for it). */
   private static entryOf(d: Decoded): Entry {
     const e: Entry = {};
@@ -488,8 +490,9 @@ export class UsageStore {
 
   /**
    * Stores a write. Returns how many rows changed. With `durable`, resolves only once the write is
-   * on disk (an API-recorded row, which no log can bring back). Large writes, and writes marked `bulk` (batches of a large import), are applied in memory
-   * and stay uncommitted until `finishWrites` folds them.
+   * on disk (an API-recorded row, which no log can bring back). Large writes, and writes marked
+   * `bulk` (batches of a large import), are applied in memory and stay uncommitted until
+   * `finishWrites` folds them.
    */
   async write(w: StoreWrite, opts: { durable?: boolean; bulk?: boolean } = {}): Promise<WriteResult> {
     for (const run of w.runs ?? []) this.scans.set(run.source, run.lastImport);

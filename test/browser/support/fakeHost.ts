@@ -15,7 +15,7 @@ import type { UsageStore } from '../../../src/core/store/usageStore';
 import type { TeamBackend } from '../../../src/core/team/backend';
 import type { TeamIdentity } from '../../../src/core/team/identity';
 import { NOT_CONNECTED, OTLP_OFF, type TeamStatus } from '../../../src/core/team/teamTypes';
-import { isRemote, parseRequest, type BreakdownBy, type HostMessage, type InitData, type Notification, type ReplyMap, type Request, type RequestType } from '../../../src/shared/protocol';
+import { isRemote, parseRequest, teamDir, type BreakdownBy, type HostMessage, type InitData, type Notification, type ReplyMap, type Request, type RequestType } from '../../../src/shared/protocol';
 import { NOW, TZ, WORKSPACE } from './usageFixture';
 
 type Answer = { [K in RequestType]?: (req: Extract<Request, { type: K }>) => ReplyMap[K] | Promise<ReplyMap[K]> };
@@ -169,13 +169,13 @@ export class FakeHost {
       case 'dashboard':
         return t.backend.dashboard(scope, req.view, TZ, NOW);
       case 'page':
-        return t.backend.page({ scope, view: req.view, tz: TZ, now: NOW, offset: req.offset, limit: req.limit, dir: req.sort.column === 'ts' ? req.sort.dir : 'desc' });
+        return t.backend.page({ scope, view: req.view, tz: TZ, now: NOW, offset: req.offset, limit: req.limit, dir: teamDir(req.sort) });
       case 'breakdown':
         return t.backend.breakdown(scope, req.view, req.by, TZ, NOW);
       case 'exportCsv': {
         // The real export, into text (the host's save dialog is VS Code's).
         const chunks: string[] = [];
-        const rows = await t.backend.exportCsv({ scope, view: req.view, tz: TZ, now: NOW, dir: req.sort.column === 'ts' ? req.sort.dir : 'desc' }, async (s) => void chunks.push(s));
+        const rows = await t.backend.exportCsv({ scope, view: req.view, tz: TZ, now: NOW, dir: teamDir(req.sort) }, async (s) => void chunks.push(s));
         this.exported = chunks.join('');
         return { saved: '/home/dev/ai-usage-team.csv', rows };
       }
