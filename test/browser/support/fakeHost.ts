@@ -15,6 +15,7 @@ import type { UsageStore } from '../../../src/core/store/usageStore';
 import type { TeamBackend } from '../../../src/core/team/backend';
 import type { TeamIdentity } from '../../../src/core/team/identity';
 import { NOT_CONNECTED, OTLP_OFF, type TeamStatus } from '../../../src/core/team/teamTypes';
+import { writeExport } from '../../../src/core/queries/exportSink';
 import { isRemote, parseRequest, teamDir, type BreakdownBy, type HostMessage, type InitData, type Notification, type ReplyMap, type Request, type RequestType } from '../../../src/shared/protocol';
 import { NOW, TZ, WORKSPACE } from './usageFixture';
 
@@ -174,9 +175,8 @@ export class FakeHost {
         return t.backend.breakdown(scope, req.view, req.by, TZ, NOW);
       case 'exportCsv': {
         // The real export, into text (the host's save dialog is VS Code's).
-        const chunks: string[] = [];
-        const rows = await t.backend.exportCsv({ scope, view: req.view, tz: TZ, now: NOW, dir: teamDir(req.sort) }, async (s) => void chunks.push(s));
-        this.exported = chunks.join('');
+        const { rows, text } = await writeExport(undefined, (write) => t.backend.exportCsv({ scope, view: req.view, tz: TZ, now: NOW, dir: teamDir(req.sort) }, write));
+        this.exported = text ?? '';
         return { saved: '/home/dev/ai-usage-team.csv', rows };
       }
     }
